@@ -1,0 +1,24 @@
+export {
+  HOST_PORT,
+  bool,
+  bytes,
+  directory,
+  duration,
+  int,
+  list,
+  oneOf,
+  optional,
+  port,
+  readableFile,
+  str,
+  type Field,
+} from './fields';
+export {
+  ConfigError,
+  describeConfig,
+  loadConfig,
+  type ConfigOf,
+  type ConfigProblem,
+  type ConfigSpec,
+} from './load-config';
+export { SERVICE_CONFIGS, brokerConfigSpec, kafkaConfigSpec, type ServiceName } from './services';

@@ -1,0 +1,45 @@
+import { HOST_PORT, bool, directory, int, list, optional, port, str } from './fields';
+import type { ConfigSpec } from './load-config';
+
+/**
+ * Where every Köpir service finds Kafka. Unset: the embedded broker of this machine (apps/broker, 127.0.0.1:9092).
+ * Set: a real Apache Kafka cluster, and no embedded broker is started.
+ */
+export const kafkaConfigSpec = {
+  brokers: optional(
+    list('KAFKA_BROKERS', {
+      description: 'Kafka bootstrap servers, host:port[,host:port...]; unset = the embedded broker',
+      item: HOST_PORT,
+      itemHint: 'host:port',
+    }),
+  ),
+  clientId: str('KAFKA_CLIENT_ID', { description: 'Kafka client id prefix', default: 'kopir' }),
+} satisfies ConfigSpec;
+
+/** apps/broker: the embedded single-node Kafka-protocol broker. */
+export const brokerConfigSpec = {
+  host: str('BROKER_HOST', { description: 'address the broker listens on', default: '127.0.0.1' }),
+  port: port('BROKER_PORT', { description: 'Kafka protocol port', default: 9092 }),
+  dataDir: directory('BROKER_DATA_DIR', {
+    description: 'where partition logs and offsets live',
+    default: 'data/broker',
+  }),
+  autoCreateTopics: bool('BROKER_AUTO_CREATE_TOPICS', {
+    description: 'create a topic on first produce or metadata request',
+    default: true,
+  }),
+  defaultPartitions: int('BROKER_DEFAULT_PARTITIONS', {
+    description: 'partitions of an auto-created topic',
+    default: 3,
+    min: 1,
+    max: 1024,
+  }),
+} satisfies ConfigSpec;
+
+/** Every service's configuration, by service name: `kopir config` prints and checks them. */
+export const SERVICE_CONFIGS = {
+  kafka: kafkaConfigSpec,
+  broker: brokerConfigSpec,
+} as const satisfies Record<string, ConfigSpec>;
+
+export type ServiceName = keyof typeof SERVICE_CONFIGS;

@@ -1,0 +1,24 @@
+import type { AgencyCode } from './identifiers';
+
+/** Kafka topic names (DESIGN.md "Kafka"). Keys of every message are request ids. */
+export const AUDIT_TOPIC = 'kopir.audit';
+
+/** Requests to the systems of one provider agency. Adding an agency adds a topic, never gateway code. */
+export function requestTopic(agency: AgencyCode): string {
+  return `kopir.req.${agency}`;
+}
+
+/** Replies to one gateway instance; each instance consumes only its own, so no reply reaches the wrong waiter. */
+export function replyTopic(gatewayInstance: string): string {
+  return `kopir.reply.${gatewayInstance}`;
+}
+
+/** HTTP headers of the consumer's request and the gateway's answer (DESIGN.md "One request, end to end"). */
+export const HEADERS = {
+  purpose: 'kopir-purpose',
+  subject: 'kopir-subject',
+  requestId: 'kopir-request-id',
+  signature: 'kopir-signature',
+  responseSignature: 'kopir-response-signature',
+  auditReceipt: 'kopir-audit-receipt',
+} as const;

@@ -1,0 +1,52 @@
+import { performance } from 'node:perf_hooks';
+
+export interface Rate {
+  readonly name: string;
+  readonly opsPerSecond: number;
+  readonly count: number;
+}
+
+/**
+ * Runs `op` repeatedly for about `ms` milliseconds after a short warm-up, awaiting each call, and returns the rate.
+ * Sync and async operations are measured the same way so a baseline and a subject are comparable.
+ */
+export async function rate(name: string, op: () => unknown, ms = 1000): Promise<Rate> {
+  const warmUntil = performance.now() + Math.min(200, ms / 5);
+  while (performance.now() < warmUntil) await op();
+  let count = 0;
+  const start = performance.now();
+  let now = start;
+  while (now - start < ms) {
+    for (let i = 0; i < 16; i++) await op();
+    count += 16;
+    now = performance.now();
+  }
+  return { name, opsPerSecond: (count * 1000) / (now - start), count };
+}
+
+/** Percentile (0-100) of a list of numbers, nearest-rank. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank] as number;
+}
+
+/** Prints rows as an aligned Markdown table (it pastes straight into docs/performance.md). */
+export function printTable(header: readonly string[], rows: readonly (readonly (string | number)[])[]): void {
+  const cells = [header, ...rows].map((row) => row.map((c) => (typeof c === 'number' ? formatNumber(c) : c)));
+  const widths = header.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? '').length)));
+  const line = (row: readonly string[]): string => `| ${row.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  const out = [
+    line(cells[0] ?? []),
+    `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`,
+    ...cells.slice(1).map(line),
+  ];
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+export function formatNumber(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  if (Math.abs(n) >= 100) return Math.round(n).toLocaleString('en-US');
+  return n.toFixed(2);
+}
