@@ -1,0 +1,59 @@
+import type { KeyObject } from 'node:crypto';
+import { compactVerify } from 'jose';
+import { SignatureInvalidError } from './errors';
+import { allowList, assertAllowed, keyFitsAlgorithm, type SigningAlgorithm } from './lib/algorithms';
+import { decodeUtf8, parseCanonical, splitCompact } from './lib/compact';
+
+/** A verification key, or a resolver from the JWS `kid` to the key (undefined: unknown key id). */
+export type VerificationKey = KeyObject | ((kid: string) => KeyObject | undefined);
+
+/** Options of {@link verifyJson}. */
+export interface VerifyJsonOptions {
+  /** The `typ` the document must carry (RFC 7515 §4.1.9); a JWS of another type is rejected. */
+  readonly typ: string;
+  /** Allowed algorithms, a subset of SIGNING_ALGORITHMS (default: all of them). `none` and HMAC never pass. */
+  readonly algorithms?: readonly string[];
+}
+
+/** What {@link verifyJson} proves: this payload was signed by the key named `kid` with `alg`. */
+export interface VerifiedJson<T> {
+  readonly payload: T;
+  readonly kid: string;
+  readonly alg: SigningAlgorithm;
+}
+
+/**
+ * Verifies a compact JWS made by {@link signJson}. Every check that needs no cryptography runs first: the compact
+ * form, the header (`typ`, `kid`, `alg` in the allow-list, no `crit`/`b64`/embedded keys), the key's type against
+ * `alg`, and that the payload is exactly the RFC 8785 canonical form of itself (so no two byte strings can carry the
+ * same document). Then the signature.
+ *
+ * @throws SignatureInvalidError (`signature_invalid`) on any failure.
+ */
+export async function verifyJson<T>(
+  jws: string,
+  key: VerificationKey,
+  options: VerifyJsonOptions,
+): Promise<VerifiedJson<T>> {
+  const allowed = allowList(options.algorithms);
+  const { header, encodedPayload } = splitCompact(jws);
+  if (header.typ !== options.typ) {
+    throw new SignatureInvalidError(`JWS type ${JSON.stringify(header.typ)} is not ${JSON.stringify(options.typ)}`);
+  }
+  const alg = assertAllowed(header.alg, allowed);
+  const kid = header.kid;
+  if (typeof kid !== 'string' || kid === '') throw new SignatureInvalidError('JWS header has no key id (kid)');
+  const publicKey = typeof key === 'function' ? key(kid) : key;
+  if (publicKey === undefined) throw new SignatureInvalidError(`Unknown signing key ${JSON.stringify(kid)}`);
+  if (!keyFitsAlgorithm(publicKey, alg)) {
+    throw new SignatureInvalidError(`Key ${JSON.stringify(kid)} cannot verify ${alg}`);
+  }
+  const text = decodeUtf8(encodedPayload, 'payload');
+  const payload = parseCanonical(text);
+  try {
+    await compactVerify(jws, publicKey, { algorithms: [alg] });
+  } catch (cause) {
+    throw new SignatureInvalidError('JWS signature does not verify', { cause });
+  }
+  return { payload: payload as T, kid, alg };
+}
