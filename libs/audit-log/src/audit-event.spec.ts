@@ -1,0 +1,67 @@
+import {
+  buildAuditEvent,
+  encodeLeaf,
+  eventLeafHash,
+  parseAuditEvent,
+  sha256Hex,
+  type AuditEventInput,
+} from './audit-event';
+import { hashLeaf } from './merkle';
+
+const input: AuditEventInput = {
+  eventId: 'req-0001',
+  time: '2025-03-01T09:30:00.123Z',
+  kind: 'service-call',
+  gateway: 'gw-1',
+  client: 'psc/front-office',
+  service: 'mju/population/person-by-iin',
+  purpose: 'driving-licence',
+  subject: '900101300123',
+  decision: 'allow',
+  reason: 'rule:psc-population',
+  status: 200,
+  errorCode: null,
+  latencyMs: 12.5,
+  requestHash: sha256Hex('request'),
+  responseHash: sha256Hex('response'),
+  requestBody: { iin: '900101300123' },
+  responseBody: { name: 'Aigerim' },
+};
+
+describe('audit events', () => {
+  it('keeps no citizen data in the default metadata mode, only hashes of what was asked and answered', () => {
+    const event = buildAuditEvent(input);
+    expect(event.body).toBeUndefined();
+    expect(JSON.stringify(event)).not.toContain('Aigerim');
+    expect(event.requestHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('keeps the bodies only for a service configured full', () => {
+    const event = buildAuditEvent(input, 'full');
+    expect(event.body).toEqual({ request: { iin: '900101300123' }, response: { name: 'Aigerim' } });
+  });
+
+  it('encodes a leaf as canonical JSON, whatever the member order, so the leaf hash is stable', () => {
+    const event = buildAuditEvent(input);
+    const reordered = parseAuditEvent(JSON.parse(JSON.stringify(Object.fromEntries(Object.entries(event).reverse()))));
+    expect(encodeLeaf(reordered)).toEqual(encodeLeaf(event));
+    expect(encodeLeaf(event).toString()).toMatch(/^\{"client":"psc\/front-office","decision":"allow",/);
+    expect(eventLeafHash(event)).toEqual(hashLeaf(encodeLeaf(event)));
+  });
+
+  it.each([
+    ['an unknown member', { extra: 1 }],
+    ['a bad time', { time: '2025-03-01 09:30' }],
+    ['an impossible date', { time: '2025-02-30T09:30:00.000Z' }],
+    ['a bad decision', { decision: 'maybe' }],
+    ['a bad status', { status: 42 }],
+    ['a negative latency', { latencyMs: -1 }],
+    ['a bad hash', { requestHash: 'abc' }],
+    ['a control character', { purpose: 'a\nb' }],
+    ['a bad event id', { eventId: '../x' }],
+    ['another version', { v: 2 }],
+  ])('refuses %s', (_what, change) => {
+    const event = { ...buildAuditEvent(input), ...change };
+    expect(() => parseAuditEvent(event)).toThrow(expect.objectContaining({ code: 'event_invalid' }));
+  });
+});

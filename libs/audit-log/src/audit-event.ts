@@ -1,0 +1,186 @@
+import { createHash } from 'node:crypto';
+import { AuditLogError } from './audit-log-error';
+import { canonicalJson } from './canonical-json';
+import { hashLeaf } from './merkle';
+
+/** Format version of the leaf; a new version adds a new value, old leaves keep verifying. */
+export const AUDIT_EVENT_VERSION = 1;
+
+/** `service-call`: a system called a registry through the gateway. `officer-query`: an officer read the ledger. */
+export type AuditEventKind = 'service-call' | 'officer-query';
+export type AuditDecision = 'allow' | 'deny';
+/**
+ * What a service's audit records keep (as X-Road's message log modes): `metadata` (the default) keeps no citizen
+ * data, only who, what, when, why and the SHA-256 of what was asked and answered; `full` also keeps the bodies, for
+ * services whose regulation demands it.
+ */
+export type AuditBodyMode = 'metadata' | 'full';
+
+/**
+ * One audit event: a leaf of the ledger's Merkle tree. Its canonical JSON (RFC 8785) is the leaf data, so every
+ * field below is covered by the signed checkpoints.
+ */
+export interface AuditEvent {
+  readonly v: typeof AUDIT_EVENT_VERSION;
+  /** Unique per event; the gateway uses the request id. Appending the same id twice keeps the first. */
+  readonly eventId: string;
+  /** When the gateway decided, RFC 3339 UTC with milliseconds: 2025-03-01T09:30:00.123Z. */
+  readonly time: string;
+  readonly kind: AuditEventKind;
+  /** The gateway instance that decided (or `audit` for officer queries). */
+  readonly gateway: string;
+  /** The calling system (`psc/front-office`) or officer (`officer:<certificate subject>`). */
+  readonly client: string;
+  /** The service called (`mju/population/person-by-iin`) or the officer operation (`audit:search`). */
+  readonly service: string;
+  /** The legal purpose code the caller declared. */
+  readonly purpose: string;
+  /** Whom the data is about (an IIN), when anyone. */
+  readonly subject: string | null;
+  readonly decision: AuditDecision;
+  /** Why: the rule that allowed the call, or the error code that denied it. */
+  readonly reason: string;
+  /** The HTTP status answered to the caller. */
+  readonly status: number;
+  /** The stable error code answered, when the call failed. */
+  readonly errorCode: string | null;
+  readonly latencyMs: number;
+  /** Hex SHA-256 of the signed request envelope, when there was one. */
+  readonly requestHash: string | null;
+  /** Hex SHA-256 of the answer, when there was one. */
+  readonly responseHash: string | null;
+  /** Request and answer bodies, only for services configured `full`. */
+  readonly body?: { readonly request?: unknown; readonly response?: unknown };
+}
+
+const ID = /^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$/;
+const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const HEX256 = /^[0-9a-f]{64}$/;
+const TEXT = /^\P{Cc}{1,256}$/u;
+const KEYS = new Set([
+  'v',
+  'eventId',
+  'time',
+  'kind',
+  'gateway',
+  'client',
+  'service',
+  'purpose',
+  'subject',
+  'decision',
+  'reason',
+  'status',
+  'errorCode',
+  'latencyMs',
+  'requestHash',
+  'responseHash',
+  'body',
+]);
+
+function fail(message: string): never {
+  throw new AuditLogError('event_invalid', `audit event: ${message}`);
+}
+
+function text(record: Record<string, unknown>, key: string, pattern: RegExp = TEXT): string {
+  const value = record[key];
+  if (typeof value !== 'string' || !pattern.test(value)) fail(`${key} must be a string matching ${pattern}`);
+  return value;
+}
+
+function nullable(record: Record<string, unknown>, key: string, pattern: RegExp = TEXT): string | null {
+  return record[key] === null ? null : text(record, key, pattern);
+}
+
+/**
+ * Checks an untrusted value (a Kafka message, a line of an export) and returns it as an AuditEvent, refusing unknown
+ * members so nothing unchecked reaches the ledger. Throws AuditLogError `event_invalid`.
+ */
+export function parseAuditEvent(value: unknown): AuditEvent {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('must be a JSON object');
+  const record = value as Record<string, unknown>;
+  const unknown = Object.keys(record).filter((key) => !KEYS.has(key));
+  if (unknown.length > 0) fail(`unknown member(s) ${unknown.join(', ')}`);
+  if (record.v !== AUDIT_EVENT_VERSION) fail(`v must be ${AUDIT_EVENT_VERSION}`);
+  const time = text(record, 'time', TIME);
+  if (Number.isNaN(Date.parse(time)) || new Date(time).toISOString() !== time) fail('time is not a valid instant');
+  const kind = record.kind;
+  if (kind !== 'service-call' && kind !== 'officer-query') fail('kind must be service-call or officer-query');
+  const decision = record.decision;
+  if (decision !== 'allow' && decision !== 'deny') fail('decision must be allow or deny');
+  const status = record.status;
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) {
+    fail('status must be an HTTP status code');
+  }
+  const latencyMs = record.latencyMs;
+  if (typeof latencyMs !== 'number' || !Number.isFinite(latencyMs) || latencyMs < 0) {
+    fail('latencyMs must be a non-negative number');
+  }
+  const event: AuditEvent = {
+    v: AUDIT_EVENT_VERSION,
+    eventId: text(record, 'eventId', ID),
+    time,
+    kind,
+    gateway: text(record, 'gateway'),
+    client: text(record, 'client'),
+    service: text(record, 'service'),
+    purpose: text(record, 'purpose'),
+    subject: nullable(record, 'subject'),
+    decision,
+    reason: text(record, 'reason'),
+    status,
+    errorCode: nullable(record, 'errorCode'),
+    latencyMs,
+    requestHash: nullable(record, 'requestHash', HEX256),
+    responseHash: nullable(record, 'responseHash', HEX256),
+  };
+  if (record.body === undefined) return event;
+  const body = record.body;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) fail('body must be an object');
+  const bodyKeys = Object.keys(body).filter((key) => key !== 'request' && key !== 'response');
+  if (bodyKeys.length > 0) fail(`unknown body member(s) ${bodyKeys.join(', ')}`);
+  // Canonicalising now refuses bodies with no canonical form before they reach the ledger.
+  canonicalJson(body);
+  return { ...event, body };
+}
+
+/** What a transport knows about a decided request; `buildAuditEvent` turns it into an event. */
+export type AuditEventInput = Omit<AuditEvent, 'v' | 'body'> & {
+  readonly requestBody?: unknown;
+  readonly responseBody?: unknown;
+};
+
+/**
+ * Builds the event a gateway publishes. Bodies are kept only when the service's mode is `full`; in the default
+ * `metadata` mode they are dropped here, so citizen data never reaches Kafka or the ledger by accident.
+ */
+export function buildAuditEvent(input: AuditEventInput, mode: AuditBodyMode = 'metadata'): AuditEvent {
+  const { requestBody, responseBody, ...fields } = input;
+  const body =
+    mode === 'full' && (requestBody !== undefined || responseBody !== undefined)
+      ? {
+          ...(requestBody === undefined ? {} : { request: requestBody }),
+          ...(responseBody === undefined ? {} : { response: responseBody }),
+        }
+      : undefined;
+  return parseAuditEvent({ v: AUDIT_EVENT_VERSION, ...fields, ...(body === undefined ? {} : { body }) });
+}
+
+/** The leaf data of an event: its canonical JSON in UTF-8. */
+export function encodeLeaf(event: AuditEvent): Buffer {
+  return Buffer.from(canonicalJson(event), 'utf8');
+}
+
+/** The Merkle leaf hash of an event, SHA-256(0x00 || canonical JSON) (RFC 9162 §2.1.1). */
+export function eventLeafHash(event: AuditEvent): Buffer {
+  return hashLeaf(encodeLeaf(event));
+}
+
+/** The Merkle leaf hash of already encoded leaf data. */
+export function hashLeafOf(leaf: Buffer): Buffer {
+  return hashLeaf(leaf);
+}
+
+/** Hex SHA-256, for the requestHash and responseHash members. */
+export function sha256Hex(data: Uint8Array | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}

@@ -1,0 +1,351 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { AuditLogError } from './audit-log-error';
+import { encodeLeaf, hashLeafOf, type AuditDecision, type AuditEvent, type AuditEventKind } from './audit-event';
+import { signCheckpoint, type NoteSigner } from './checkpoint';
+import { Frontier } from './compact-tree';
+import { consistencyProof, inclusionProof, rootAt, type NodeSource } from './merkle';
+import { exportLines, type ExportSource } from './export-format';
+
+/** What an officer may search by; every filter is an indexed column (docs/officers.md "Searching"). */
+export interface LedgerQuery {
+  readonly subject?: string;
+  readonly client?: string;
+  readonly service?: string;
+  readonly purpose?: string;
+  readonly decision?: AuditDecision;
+  readonly kind?: AuditEventKind;
+  /** RFC 3339 instants: from ≤ time < to. */
+  readonly from?: string;
+  readonly to?: string;
+  /** Cursor: only events with a larger leaf index (the `next` of the previous page). */
+  readonly after?: number;
+  /** Page size, 1 to 1000 (default 100). */
+  readonly limit?: number;
+}
+
+export interface LedgerEntry {
+  readonly index: number;
+  readonly event: AuditEvent;
+}
+
+export interface LedgerPage {
+  readonly entries: readonly LedgerEntry[];
+  /** Pass as `after` for the next page; absent on the last page. */
+  readonly next?: number;
+}
+
+export interface MinuteStatistics {
+  /** The minute, `2025-03-01T09:30`. */
+  readonly minute: string;
+  readonly client: string;
+  readonly service: string;
+  readonly calls: number;
+  readonly denials: number;
+}
+
+export interface StoredCheckpoint {
+  readonly size: number;
+  readonly rootHash: Buffer;
+  readonly note: string;
+  readonly signedAt: string;
+}
+
+export interface AppendResult {
+  /** Events written now. */
+  readonly appended: number;
+  /** Events already in the ledger (same event id), skipped: a redelivery. */
+  readonly duplicates: number;
+  readonly size: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  leaf_index INTEGER PRIMARY KEY,
+  event_id   TEXT NOT NULL UNIQUE,
+  time       TEXT NOT NULL,
+  kind       TEXT NOT NULL,
+  client     TEXT NOT NULL,
+  service    TEXT NOT NULL,
+  purpose    TEXT NOT NULL,
+  subject    TEXT,
+  decision   TEXT NOT NULL,
+  leaf       TEXT NOT NULL,
+  leaf_hash  BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_subject  ON events(subject, leaf_index) WHERE subject IS NOT NULL;
+CREATE INDEX IF NOT EXISTS events_client   ON events(client, leaf_index);
+CREATE INDEX IF NOT EXISTS events_service  ON events(service, leaf_index);
+CREATE INDEX IF NOT EXISTS events_purpose  ON events(purpose, leaf_index);
+CREATE INDEX IF NOT EXISTS events_decision ON events(decision, leaf_index);
+CREATE INDEX IF NOT EXISTS events_time     ON events(time);
+CREATE TABLE IF NOT EXISTS nodes (
+  level INTEGER NOT NULL,
+  idx   INTEGER NOT NULL,
+  hash  BLOB NOT NULL,
+  PRIMARY KEY (level, idx)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS checkpoints (
+  size      INTEGER PRIMARY KEY,
+  root      BLOB NOT NULL,
+  note      TEXT NOT NULL,
+  signed_at TEXT NOT NULL
+);
+`;
+
+interface EventRow {
+  leaf_index: number;
+  leaf: string;
+}
+
+interface CheckpointRow {
+  size: number;
+  root: Buffer;
+  note: string;
+  signed_at: string;
+}
+
+/**
+ * The durable ledger: one SQLite file in WAL mode with `synchronous=FULL`, so a batch appended in one transaction is
+ * on disk (one fsync for thousands of events) when `append` returns. Leaves, the tree's complete nodes and the signed
+ * checkpoints live side by side, so roots and proofs cost O(log n) look-ups and a restart resumes from the stored
+ * frontier. Idempotent by event id: a redelivered event is skipped, never appended twice.
+ */
+export class SqliteLedger implements NodeSource, ExportSource {
+  private readonly db: Database.Database;
+  private frontier: Frontier;
+  private readonly statements;
+
+  private constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    // FULL: the WAL is fsynced at every commit, so an acknowledged append survives a power loss, not just a crash.
+    this.db.pragma('synchronous = FULL');
+    this.db.exec(SCHEMA);
+    this.statements = {
+      insertEvent: this.db.prepare(
+        `INSERT INTO events (leaf_index, event_id, time, kind, client, service, purpose, subject, decision, leaf, leaf_hash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(event_id) DO NOTHING`,
+      ),
+      insertNode: this.db.prepare('INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)'),
+      leafHash: this.db.prepare<[number], { leaf_hash: Buffer }>('SELECT leaf_hash FROM events WHERE leaf_index = ?'),
+      node: this.db.prepare<[number, number], { hash: Buffer }>('SELECT hash FROM nodes WHERE level = ? AND idx = ?'),
+      size: this.db.prepare<[], { n: number | null }>('SELECT MAX(leaf_index) + 1 AS n FROM events'),
+      event: this.db.prepare<[number], EventRow>('SELECT leaf_index, leaf FROM events WHERE leaf_index = ?'),
+      eventById: this.db.prepare<[string], EventRow>('SELECT leaf_index, leaf FROM events WHERE event_id = ?'),
+      leaves: this.db.prepare<[number, number], { leaf_index: number; leaf: string; leaf_hash: Buffer }>(
+        'SELECT leaf_index, leaf, leaf_hash FROM events WHERE leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index',
+      ),
+      insertCheckpoint: this.db.prepare('INSERT INTO checkpoints (size, root, note, signed_at) VALUES (?, ?, ?, ?)'),
+      latestCheckpoint: this.db.prepare<[], CheckpointRow>('SELECT * FROM checkpoints ORDER BY size DESC LIMIT 1'),
+      checkpointAt: this.db.prepare<[number], CheckpointRow>('SELECT * FROM checkpoints WHERE size = ?'),
+      checkpointsBetween: this.db.prepare<[number, number], CheckpointRow>(
+        'SELECT * FROM checkpoints WHERE size >= ? AND size <= ? ORDER BY size',
+      ),
+    };
+    const size = this.statements.size.get()?.n ?? 0;
+    this.frontier = new Frontier(
+      size,
+      Frontier.shape(size).map((n) => ({ ...n, hash: this.node(n.level, n.index) })),
+    );
+  }
+
+  /** Opens (creating if needed) the ledger at `path`. */
+  static open(path: string): SqliteLedger {
+    return new SqliteLedger(path);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Number of events in the ledger. */
+  get size(): number {
+    return this.frontier.size;
+  }
+
+  /** Root hash of the whole ledger now (RFC 9162 §2.1.1). */
+  root(): Buffer {
+    return this.frontier.root();
+  }
+
+  /**
+   * Appends events durably in one transaction: when this returns, they are on disk. Events whose id is already in
+   * the ledger are skipped (counted as duplicates), so a redelivered Kafka batch appends nothing twice.
+   */
+  append(events: readonly AuditEvent[]): AppendResult {
+    const before = this.frontier;
+    const frontier = new Frontier(before.size, before.subtrees);
+    let appended = 0;
+    const write = this.db.transaction(() => {
+      for (const event of events) {
+        const leaf = encodeLeaf(event);
+        const leafHash = hashLeafOf(leaf);
+        const index = frontier.size;
+        const info = this.statements.insertEvent.run(
+          index,
+          event.eventId,
+          event.time,
+          event.kind,
+          event.client,
+          event.service,
+          event.purpose,
+          event.subject,
+          event.decision,
+          leaf.toString('utf8'),
+          leafHash,
+        );
+        if (info.changes === 0) continue;
+        for (const node of frontier.append(leafHash)) {
+          if (node.level > 0) this.statements.insertNode.run(node.level, node.index, node.hash);
+        }
+        appended += 1;
+      }
+    });
+    write.immediate();
+    this.frontier = frontier;
+    return { appended, duplicates: events.length - appended, size: frontier.size };
+  }
+
+  /** Hash of a complete subtree: level 0 is a leaf hash (NodeSource). */
+  node(level: number, index: number): Buffer {
+    const row = level === 0 ? this.statements.leafHash.get(index) : this.statements.node.get(level, index);
+    const hash = row === undefined ? undefined : 'leaf_hash' in row ? row.leaf_hash : row.hash;
+    if (hash === undefined) throw new AuditLogError('log_inconsistent', `the ledger has no node ${level}/${index}`);
+    return hash;
+  }
+
+  /** The root of the first `size` events. */
+  rootAt(size: number): Buffer {
+    this.checkSize(size);
+    return size === this.size ? this.root() : rootAt(this, size);
+  }
+
+  inclusionProof(index: number, size: number = this.size): Buffer[] {
+    this.checkSize(size);
+    return inclusionProof(this, index, size);
+  }
+
+  consistencyProof(size1: number, size2: number = this.size): Buffer[] {
+    this.checkSize(size2);
+    return consistencyProof(this, size1, size2);
+  }
+
+  private checkSize(size: number): void {
+    if (!Number.isSafeInteger(size) || size < 0 || size > this.size) {
+      throw new AuditLogError('proof_invalid', `tree size ${size} is beyond the ledger (${this.size} events)`);
+    }
+  }
+
+  /**
+   * Signs a checkpoint of the current tree when it grew since the last one (or when there is none yet) and stores
+   * it; returns the latest checkpoint either way. A log never signs two different roots for one size.
+   */
+  signCheckpoint(origin: string, signer: NoteSigner, now: Date = new Date()): StoredCheckpoint {
+    const latest = this.latestCheckpoint();
+    if (latest !== undefined && latest.size === this.size) return latest;
+    const rootHash = this.root();
+    const note = signCheckpoint({ origin, size: this.size, rootHash, extensions: [] }, signer);
+    const signedAt = now.toISOString();
+    this.statements.insertCheckpoint.run(this.size, rootHash, note, signedAt);
+    return { size: this.size, rootHash, note, signedAt };
+  }
+
+  latestCheckpoint(): StoredCheckpoint | undefined {
+    return toCheckpoint(this.statements.latestCheckpoint.get());
+  }
+
+  checkpointAt(size: number): StoredCheckpoint | undefined {
+    return toCheckpoint(this.statements.checkpointAt.get(size));
+  }
+
+  *checkpoints(from: number, to: number): Generator<{ size: number; note: string }> {
+    for (const row of this.statements.checkpointsBetween.iterate(from, to)) yield { size: row.size, note: row.note };
+  }
+
+  *leaves(from: number, to: number): Generator<{ index: number; leaf: string; leafHash: Buffer }> {
+    for (const row of this.statements.leaves.iterate(from, to)) {
+      yield { index: row.leaf_index, leaf: row.leaf, leafHash: row.leaf_hash };
+    }
+  }
+
+  event(index: number): LedgerEntry | undefined {
+    return toEntry(this.statements.event.get(index));
+  }
+
+  eventById(eventId: string): LedgerEntry | undefined {
+    return toEntry(this.statements.eventById.get(eventId));
+  }
+
+  /** Events matching every given filter, by increasing index, one page at a time. */
+  search(query: LedgerQuery): LedgerPage {
+    const limit = query.limit ?? 100;
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) {
+      throw new AuditLogError('event_invalid', 'limit must be from 1 to 1000');
+    }
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    // Column names come from this fixed list, never from the caller: only values are bound parameters.
+    const equal = [
+      ['subject', query.subject],
+      ['client', query.client],
+      ['service', query.service],
+      ['purpose', query.purpose],
+      ['decision', query.decision],
+      ['kind', query.kind],
+    ] as const;
+    for (const [column, value] of equal) {
+      if (value === undefined) continue;
+      where.push(`${column} = ?`);
+      params.push(value);
+    }
+    if (query.from !== undefined) {
+      where.push('time >= ?');
+      params.push(query.from);
+    }
+    if (query.to !== undefined) {
+      where.push('time < ?');
+      params.push(query.to);
+    }
+    if (query.after !== undefined) {
+      where.push('leaf_index > ?');
+      params.push(query.after);
+    }
+    const sql = `SELECT leaf_index, leaf FROM events ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+                 ORDER BY leaf_index LIMIT ?`;
+    const rows = this.db.prepare<(string | number)[], EventRow>(sql).all(...params, limit + 1);
+    const entries = rows.slice(0, limit).map((row) => toEntry(row) as LedgerEntry);
+    const last = entries[entries.length - 1];
+    return rows.length > limit && last !== undefined ? { entries, next: last.index } : { entries };
+  }
+
+  /** Calls and denials per minute, calling system and service, from ≤ time < to (service calls only). */
+  statistics(from: string, to: string): MinuteStatistics[] {
+    return this.db
+      .prepare<[string, string], MinuteStatistics>(
+        `SELECT substr(time, 1, 16) AS minute, client, service, COUNT(*) AS calls,
+                SUM(decision = 'deny') AS denials
+           FROM events WHERE time >= ? AND time < ? AND kind = 'service-call'
+          GROUP BY minute, client, service ORDER BY minute, client, service`,
+      )
+      .all(from, to);
+  }
+
+  /** The NDJSON export of [from, latest checkpoint), see export-format.ts. */
+  export(origin: string, options: { from?: number; inclusion?: boolean } = {}): Generator<string> {
+    const latest = this.latestCheckpoint();
+    if (latest === undefined) throw new AuditLogError('checkpoint_invalid', 'the ledger has no checkpoint yet');
+    return exportLines(this, { origin, from: options.from ?? 0, checkpoint: latest.note, ...options });
+  }
+}
+
+function toEntry(row: EventRow | undefined): LedgerEntry | undefined {
+  return row === undefined ? undefined : { index: row.leaf_index, event: JSON.parse(row.leaf) as AuditEvent };
+}
+
+function toCheckpoint(row: CheckpointRow | undefined): StoredCheckpoint | undefined {
+  if (row === undefined) return undefined;
+  return { size: row.size, rootHash: row.root, note: row.note, signedAt: row.signed_at };
+}
