@@ -1,10 +1,14 @@
 import { Command, CommanderError } from 'commander';
 import { isKopirError } from '@kopir/contracts';
 import { registerConfigCommands } from './commands/config.command';
+import { registerPkiCommands } from './commands/pki.command';
 import { EXIT, UsageError, type Output, stdio } from './output';
 
 /** Each feature adds its commands here; a command's action throws to fail (UsageError for exit 2). */
-const REGISTRATIONS: ReadonlyArray<(program: Command, out: Output) => void> = [registerConfigCommands];
+const REGISTRATIONS: ReadonlyArray<(program: Command, out: Output) => void> = [
+  registerConfigCommands,
+  registerPkiCommands,
+];
 
 export function buildProgram(out: Output): Command {
   const program = new Command('kopir')

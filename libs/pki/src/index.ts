@@ -1,6 +1,30 @@
 /**
  * @kopir/pki: the intranet PKI, the only place that creates keys and certificates (DESIGN.md "Identities").
  */
+export { normalizeSerial, type CertificateAuthority, type IssuedCertificate } from './ca/certificate-authority';
+export { createIssuingCa, createRootCa, type CaOptions } from './ca/create-ca';
+export { createCrl, type CrlOptions, type RevocationReason, type RevokedEntry } from './ca/create-crl';
+export { DOCUMENT_SIGNING_EKU, issueCertificate, type IssueOptions } from './ca/issue-certificate';
+export {
+  KAFKA_CLIENT_URI_PREFIX,
+  OFFICER_URI_PREFIX,
+  isPrincipalName,
+  type CertificateKind,
+  type CertificateProfile,
+} from './ca/profiles';
+export type { ValidityOptions } from './ca/validity';
+export {
+  REFERENCE_KAFKA_CLIENTS,
+  REFERENCE_OFFICERS,
+  REFERENCE_SYSTEMS,
+  devPkiPaths,
+  type CertificateFiles,
+  type DevPkiPaths,
+  type KeyFiles,
+  type SystemFiles,
+} from './dev/dev-pki-paths';
+export { initDevPki, publicKeyOf, type InitDevPkiOptions, type InitDevPkiResult } from './dev/init-dev-pki';
+export { PkiDirectory, type CertificateRecord } from './dev/pki-directory';
 export { ClientCertificateInvalidError, KeyMaterialInvalidError } from './errors';
 export { certificateFingerprint } from './keys/fingerprint';
 export {

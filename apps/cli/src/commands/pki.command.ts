@@ -1,0 +1,101 @@
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { KEY_TYPES, PkiDirectory, initDevPki, isKeyType, type CertificateRecord, type KeyType } from '@kopir/pki';
+import { UsageError, table, type Output } from '../output';
+
+/** Default PKI directory, relative to the working directory (the repository root under `npm run kopir`). */
+export const DEFAULT_PKI_DIR = 'certs/dev';
+
+interface DirOption {
+  readonly dir: string;
+}
+
+function keyType(value: string | undefined): KeyType | undefined {
+  if (value === undefined) return undefined;
+  if (!isKeyType(value)) throw new UsageError(`unknown key type '${value}'; one of: ${KEY_TYPES.join(', ')}`);
+  return value;
+}
+
+function printIssued(out: Output, issued: readonly { serial: string; certificate: { subject: string } }[]): void {
+  for (const cert of issued) out.stdout(`issued ${cert.serial}  ${cert.certificate.subject.split('\n').join(', ')}\n`);
+}
+
+function listRows(records: readonly CertificateRecord[], now = Date.now()): string[][] {
+  return [
+    ['SERIAL', 'KIND', 'NAME', 'EXPIRES', 'STATE', 'SUBJECT'],
+    ...records.map((r) => [
+      r.serial,
+      r.kind,
+      r.name,
+      r.notAfter.slice(0, 10),
+      r.revokedAt ? `revoked ${r.revokedAt.slice(0, 10)}` : Date.parse(r.notAfter) <= now ? 'expired' : 'valid',
+      r.subject,
+    ]),
+  ];
+}
+
+/** `kopir pki ...`: the development PKI (certs/dev by default). */
+export function registerPkiCommands(program: Command, out: Output): void {
+  const pki = program.command('pki').description('intranet PKI: CAs, certificates, revocation (certs/dev by default)');
+  const dirOption = (command: Command): Command => command.option('--dir <path>', 'PKI directory', DEFAULT_PKI_DIR);
+
+  dirOption(
+    pki
+      .command('init')
+      .description('create the development PKI (CAs, gateway, reference systems, officers, keys); idempotent'),
+  ).action(async (options: DirOption) => {
+    const dir = resolve(options.dir);
+    const { created } = await initDevPki(dir);
+    if (created.length === 0) out.stdout(`PKI in ${dir} is complete; nothing changed\n`);
+    else out.stdout(`created in ${dir}:\n${created.map((f) => `  ${f}\n`).join('')}`);
+  });
+
+  dirOption(
+    pki
+      .command('issue')
+      .description("issue a system's TLS + signing certificates, an officer's or a Kafka client's certificate")
+      .option('--system <agency/system>', 'a system, e.g. psc/front-office')
+      .option('--officer <name>', 'a security officer or auditor, e.g. officer')
+      .option('--kafka <name>', 'a Kafka client, e.g. gateway')
+      .option('--key-type <type>', `key type: ${KEY_TYPES.join(', ')} (default P-256)`),
+  ).action(async (options: DirOption & { system?: string; officer?: string; kafka?: string; keyType?: string }) => {
+    const chosen = [options.system, options.officer, options.kafka].filter((v) => v !== undefined);
+    if (chosen.length !== 1) throw new UsageError('give exactly one of --system, --officer, --kafka');
+    const directory = PkiDirectory.open(resolve(options.dir));
+    const type = keyType(options.keyType);
+    const issued =
+      options.system !== undefined
+        ? await directory.issueSystem(options.system, { keyType: type })
+        : options.officer !== undefined
+          ? await directory.issueOfficer(options.officer, { keyType: type })
+          : await directory.issueKafkaClient(options.kafka ?? '', { keyType: type });
+    if (issued.length === 0) out.stdout('a valid certificate already exists; nothing changed (revoke it to replace)\n');
+    printIssued(out, issued);
+  });
+
+  dirOption(
+    pki
+      .command('revoke')
+      .description('revoke by serial, or every certificate of a system / officer / Kafka client; regenerates the CRL')
+      .argument('<serial|name>', 'hex serial, or a system id or name')
+      .option('--reason <reason>', 'keyCompromise, affiliationChanged, superseded or cessationOfOperation'),
+  ).action(async (target: string, options: DirOption & { reason?: string }) => {
+    const reasons = ['keyCompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation'] as const;
+    const reason = reasons.find((r) => r === options.reason);
+    if (options.reason !== undefined && reason === undefined) {
+      throw new UsageError(`unknown reason '${options.reason}'; one of: ${reasons.join(', ')}`);
+    }
+    const directory = PkiDirectory.open(resolve(options.dir));
+    const revoked = await directory.revoke(target, reason ? { reason } : {});
+    if (revoked.length === 0) throw new Error(`no unrevoked certificate matches '${target}'`);
+    for (const r of revoked) out.stdout(`revoked ${r.serial}  ${r.kind}  ${r.name}\n`);
+    out.stdout(`CRL updated: ${directory.paths.crl}\n`);
+  });
+
+  dirOption(pki.command('list').description('list certificates: serial, kind, name, expiry, revocation')).action(
+    (options: DirOption) => {
+      const directory = PkiDirectory.open(resolve(options.dir));
+      out.stdout(table(listRows(directory.list())));
+    },
+  );
+}

@@ -1,0 +1,251 @@
+import { X509Certificate, createPublicKey, type KeyObject } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { isSystemId, type SystemId } from '@kopir/contracts';
+import { normalizeSerial, type CertificateAuthority, type IssuedCertificate } from '../ca/certificate-authority';
+import { createCrl, type RevocationReason } from '../ca/create-crl';
+import { issueCertificate } from '../ca/issue-certificate';
+import type { CertificateKind, CertificateProfile } from '../ca/profiles';
+import { KeyMaterialInvalidError } from '../errors';
+import { generateKeyPair, type KeyType } from '../keys/generate-key-pair';
+import { loadPrivateKey, privateKeyToPem } from '../keys/load-key';
+import { devPkiPaths, type CertificateFiles, type DevPkiPaths } from './dev-pki-paths';
+
+/** One certificate in the registry (index.json) of a PKI directory. */
+export interface CertificateRecord {
+  readonly serial: string;
+  readonly kind: CertificateKind | 'root-ca' | 'issuing-ca';
+  /** System id, officer or Kafka client name, `gateway`, or the CA's role. */
+  readonly name: string;
+  readonly subject: string;
+  readonly fingerprint: string;
+  readonly notBefore: string;
+  readonly notAfter: string;
+  /** Path of the certificate file, relative to the PKI directory. */
+  readonly file: string;
+  readonly revokedAt?: string;
+  readonly reason?: RevocationReason;
+}
+
+interface Registry {
+  version: 1;
+  /** Last CRL number issued by the issuing CA (RFC 5280 §5.2.3: monotonically increasing). */
+  crlNumber: number;
+  /** When the CRLs were last written (ISO 8601). */
+  crlUpdatedAt?: string;
+  certificates: CertificateRecord[];
+}
+
+const DAY_MS = 86_400_000;
+/** How long a dev CRL is valid; `pki init` renews it once less than {@link CRL_RENEW_MS} remains. */
+const CRL_VALIDITY_MS = 30 * DAY_MS;
+const CRL_RENEW_MS = 7 * DAY_MS;
+
+/**
+ * Writes a file atomically (temp file + rename, so a reader never sees half a key) with `mode`: 0600 for private
+ * keys, 0644 for certificates, CRLs and public keys.
+ */
+export function writeAtomic(path: string, content: string, mode: number): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const temp = `${path}.${process.pid}.tmp`;
+  writeFileSync(temp, content, { mode });
+  chmodSync(temp, mode);
+  renameSync(temp, path);
+}
+
+function describe(subject: string): string {
+  // Node prints one RDN a line, most significant last; show it as one comma-separated line.
+  return subject.split('\n').join(', ');
+}
+
+/**
+ * A PKI directory (certs/dev by default): the two CAs, the registry of what they issued, and the CRL. Every change
+ * (issue, revoke) updates index.json and regenerates the CRL, which the gateway reloads.
+ */
+export class PkiDirectory {
+  readonly paths: DevPkiPaths;
+  private readonly registry: Registry;
+
+  private constructor(
+    root: string,
+    readonly rootCa: CertificateAuthority,
+    readonly issuingCa: CertificateAuthority,
+    registry: Registry,
+  ) {
+    this.paths = devPkiPaths(root);
+    this.registry = registry;
+  }
+
+  /** Opens a directory that `pki init` created. @throws KeyMaterialInvalidError when it holds no CA. */
+  static open(root: string): PkiDirectory {
+    const paths = devPkiPaths(root);
+    if (!existsSync(paths.issuingCa.cert) || !existsSync(paths.index)) {
+      throw new KeyMaterialInvalidError(`No PKI in ${root}: run \`kopir pki init\` first`);
+    }
+    const rootCa: CertificateAuthority = {
+      certificate: new X509Certificate(readFileSync(paths.rootCa.cert)),
+      privateKey: loadPrivateKey(paths.rootCa.key),
+      chain: [],
+    };
+    const issuingCa: CertificateAuthority = {
+      certificate: new X509Certificate(readFileSync(paths.issuingCa.cert)),
+      privateKey: loadPrivateKey(paths.issuingCa.key),
+      chain: [rootCa.certificate],
+    };
+    const registry = JSON.parse(readFileSync(paths.index, 'utf8')) as Registry;
+    return new PkiDirectory(root, rootCa, issuingCa, registry);
+  }
+
+  /** @internal Used by initDevPki for a directory it has just given CAs. */
+  static create(root: string, rootCa: CertificateAuthority, issuingCa: CertificateAuthority): PkiDirectory {
+    const paths = devPkiPaths(root);
+    const registry: Registry = existsSync(paths.index)
+      ? (JSON.parse(readFileSync(paths.index, 'utf8')) as Registry)
+      : { version: 1, crlNumber: 0, certificates: [] };
+    return new PkiDirectory(root, rootCa, issuingCa, registry);
+  }
+
+  /** Every certificate in the registry, CAs first, in issue order. */
+  list(): readonly CertificateRecord[] {
+    return this.registry.certificates;
+  }
+
+  /** The valid, unrevoked certificate of `kind` for `name`, if any. */
+  active(kind: CertificateRecord['kind'], name: string, now = new Date()): CertificateRecord | undefined {
+    return this.registry.certificates.find(
+      (c) => c.kind === kind && c.name === name && c.revokedAt === undefined && Date.parse(c.notAfter) > now.getTime(),
+    );
+  }
+
+  /** Records a certificate (the CAs' own, at init). */
+  record(entry: CertificateRecord): void {
+    this.registry.certificates.push(entry);
+    this.save();
+  }
+
+  /**
+   * Issues a certificate and key for `profile` into `files` unless an unrevoked, unexpired one exists (then returns
+   * undefined and changes nothing: `pki issue` is idempotent; revoke first to replace).
+   */
+  async issue(
+    profile: CertificateProfile,
+    name: string,
+    files: CertificateFiles,
+    options: { keyType?: KeyType; now?: Date } = {},
+  ): Promise<IssuedCertificate | undefined> {
+    if (this.active(profile.kind, name, options.now)) return undefined;
+    const { privateKey } = generateKeyPair(options.keyType ?? 'P-256');
+    const issued = await issueCertificate(this.issuingCa, createPublicKey(privateKey), profile, { now: options.now });
+    writeAtomic(files.key, privateKeyToPem(privateKey), 0o600);
+    // The certificate file holds the leaf then the issuing CA, so a TLS peer sends the chain it is checked with.
+    writeAtomic(files.cert, `${issued.pem}${this.issuingCa.certificate.toString()}`, 0o644);
+    this.record({
+      serial: issued.serial,
+      kind: profile.kind,
+      name,
+      subject: describe(issued.certificate.subject),
+      fingerprint: issued.fingerprint,
+      notBefore: new Date(issued.certificate.validFrom).toISOString(),
+      notAfter: issued.notAfter.toISOString(),
+      file: files.cert.slice(this.paths.root.length + 1),
+    });
+    return issued;
+  }
+
+  /** Issues a system's TLS client certificate and its signing certificate (both unless already present). */
+  async issueSystem(system: string, options: { keyType?: KeyType; now?: Date } = {}): Promise<IssuedCertificate[]> {
+    if (!isSystemId(system)) throw new KeyMaterialInvalidError(`Invalid system id ${JSON.stringify(system)}`);
+    const id: SystemId = system;
+    const files = this.paths.system(id);
+    const issued = [
+      await this.issue({ kind: 'system-tls', system: id }, id, files.tls, options),
+      await this.issue({ kind: 'system-signing', system: id }, id, files.signing, options),
+    ];
+    return issued.filter((c): c is IssuedCertificate => c !== undefined);
+  }
+
+  /** Issues an officer's client certificate (SAN URI urn:kopir:officer:<name>). */
+  async issueOfficer(name: string, options: { keyType?: KeyType; now?: Date } = {}): Promise<IssuedCertificate[]> {
+    const issued = await this.issue({ kind: 'officer', officer: name }, name, this.paths.officer(name), options);
+    return issued ? [issued] : [];
+  }
+
+  /** Issues a Kafka client certificate (SAN URI urn:kopir:kafka:<name>). */
+  async issueKafkaClient(name: string, options: { keyType?: KeyType; now?: Date } = {}): Promise<IssuedCertificate[]> {
+    const issued = await this.issue(
+      { kind: 'kafka-client', client: name },
+      name,
+      this.paths.kafkaClient(name),
+      options,
+    );
+    return issued ? [issued] : [];
+  }
+
+  /**
+   * Revokes by serial (hex, any case, colons allowed) or by name (a system id revokes its TLS and signing
+   * certificates; an officer or Kafka client name its certificate), then regenerates the CRL.
+   *
+   * @returns the revoked records (empty when nothing unrevoked matched).
+   */
+  async revoke(target: string, options: { reason?: RevocationReason; now?: Date } = {}): Promise<CertificateRecord[]> {
+    const serial = /^[0-9a-fA-F:]+$/.test(target) ? normalizeSerial(target) : undefined;
+    const now = options.now ?? new Date();
+    const revoked: CertificateRecord[] = [];
+    this.registry.certificates = this.registry.certificates.map((c) => {
+      const matches = serial !== undefined ? c.serial === serial : c.name === target;
+      if (!matches || c.revokedAt !== undefined || c.kind === 'root-ca' || c.kind === 'issuing-ca') return c;
+      const updated = { ...c, revokedAt: now.toISOString(), reason: options.reason ?? 'cessationOfOperation' };
+      revoked.push(updated);
+      return updated;
+    });
+    if (revoked.length > 0) {
+      this.save();
+      await this.writeCrl(now);
+    }
+    return revoked;
+  }
+
+  /**
+   * Writes the CRLs: the issuing CA's (every revoked end-entity certificate) and the root's (no entry: the issuing
+   * CA is not revoked). Node's TLS checks the whole chain against CRLs (X509_V_FLAG_CRL_CHECK_ALL), so both are needed.
+   */
+  async writeCrl(now = new Date()): Promise<void> {
+    this.registry.crlNumber += 1;
+    this.registry.crlUpdatedAt = now.toISOString();
+    this.save();
+    const nextUpdate = new Date(now.getTime() + CRL_VALIDITY_MS);
+    const entries = this.registry.certificates
+      .filter((c) => c.revokedAt !== undefined && c.kind !== 'root-ca' && c.kind !== 'issuing-ca')
+      .map((c) => ({ serial: c.serial, revokedAt: new Date(c.revokedAt as string), reason: c.reason }));
+    const issuing = await createCrl(this.issuingCa, entries, {
+      crlNumber: this.registry.crlNumber,
+      thisUpdate: now,
+      nextUpdate,
+    });
+    const root = await createCrl(this.rootCa, [], { crlNumber: this.registry.crlNumber, thisUpdate: now, nextUpdate });
+    writeAtomic(this.paths.issuingCrl, issuing, 0o644);
+    writeAtomic(this.paths.rootCrl, root, 0o644);
+    writeAtomic(this.paths.crl, `${issuing}${root}`, 0o644);
+  }
+
+  /** True when the CRL is missing or expires within a week. */
+  crlNeedsRenewal(now = new Date()): boolean {
+    if (!existsSync(this.paths.crl)) return true;
+    const updated = Date.parse(this.registry.crlUpdatedAt ?? '');
+    return !(updated + CRL_VALIDITY_MS - CRL_RENEW_MS > now.getTime());
+  }
+
+  /** The PEM of the issuing CA then the root CA. */
+  chainPem(): string {
+    return `${this.issuingCa.certificate.toString()}${this.rootCa.certificate.toString()}`;
+  }
+
+  /** The private key in a certificate files pair. */
+  static loadKey(files: CertificateFiles): KeyObject {
+    return loadPrivateKey(files.key);
+  }
+
+  private save(): void {
+    writeAtomic(this.paths.index, `${JSON.stringify(this.registry, null, 2)}\n`, 0o644);
+  }
+}
