@@ -1,0 +1,26 @@
+import type { Reader } from '../../../protocol/reader';
+
+export interface JoinGroupRequest {
+  readonly groupId: string;
+  readonly sessionTimeoutMs: number;
+  readonly rebalanceTimeoutMs: number;
+  readonly memberId: string;
+  readonly protocolType: string;
+  readonly protocols: readonly { readonly name: string; readonly metadata: Buffer }[];
+}
+
+/**
+ * JoinGroup Request (Version: 2) => group_id session_timeout_ms rebalance_timeout_ms member_id protocol_type
+ *   [protocols]; protocols => name metadata (BYTES)
+ */
+export function decodeJoinGroupRequest(r: Reader): JoinGroupRequest {
+  return {
+    groupId: r.string(),
+    sessionTimeoutMs: r.int32(),
+    rebalanceTimeoutMs: r.int32(),
+    memberId: r.string(),
+    protocolType: r.string(),
+    // Copied: the member's metadata outlives the request frame it arrived in.
+    protocols: r.array((r) => ({ name: r.string(), metadata: Buffer.from(r.bytes()) })),
+  };
+}
