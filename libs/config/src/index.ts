@@ -21,4 +21,4 @@ export {
   type ConfigProblem,
   type ConfigSpec,
 } from './load-config';
-export { SERVICE_CONFIGS, brokerConfigSpec, kafkaConfigSpec, type ServiceName } from './services';
+export { SERVICE_CONFIGS, brokerConfigSpec, federationConfigSpec, kafkaConfigSpec, type ServiceName } from './services';

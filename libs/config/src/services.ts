@@ -36,10 +36,40 @@ export const brokerConfigSpec = {
   }),
 } satisfies ConfigSpec;
 
+/**
+ * The federation document as every service loads it (libs/federation): the signed file, the authority key it must
+ * be signed with, and the file that remembers the highest version accepted (rollback protection across restarts).
+ */
+export const federationConfigSpec = {
+  file: str('FEDERATION_FILE', {
+    description: 'the signed federation document (compact JWS) services load and watch',
+    default: 'data/federation/federation.jws',
+  }),
+  authorityPublicKey: str('FEDERATION_AUTHORITY_PUBLIC_KEY', {
+    description: "the federation authority's public key (PEM): the trust anchor of the federation document",
+    default: 'certs/dev/federation/authority.pub.pem',
+  }),
+  stateFile: str('FEDERATION_STATE_FILE', {
+    description: 'where a service records the highest federation version it accepted (refuses rollbacks after restart)',
+    default: 'data/federation/accepted-version.json',
+  }),
+  name: str('FEDERATION_NAME', {
+    description: 'the federation this deployment belongs to; a document of another federation is refused',
+    default: 'kopir-dev',
+  }),
+  quotaInstances: int('ACCESS_QUOTA_INSTANCES', {
+    description: 'gateway instances sharing the traffic: each enforces 1/N of every rate limit and daily quota',
+    default: 1,
+    min: 1,
+    max: 1000,
+  }),
+} satisfies ConfigSpec;
+
 /** Every service's configuration, by service name: `kopir config` prints and checks them. */
 export const SERVICE_CONFIGS = {
   kafka: kafkaConfigSpec,
   broker: brokerConfigSpec,
+  federation: federationConfigSpec,
 } as const satisfies Record<string, ConfigSpec>;
 
 export type ServiceName = keyof typeof SERVICE_CONFIGS;

@@ -1,0 +1,185 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import type { VerificationKey } from '@kopir/envelope';
+import { FederationRefusedError } from './errors';
+import { verifyFederation, type SignedFederation } from './signed-federation';
+
+/** Where the loader reports (Nest's Logger fits; tests pass their own). */
+export interface FederationLogger {
+  log(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface FederationLoaderOptions {
+  /** The signed document (compact JWS), e.g. data/federation/federation.jws. */
+  readonly path: string;
+  /** The federation authority's public key (or a resolver by `kid`): the trust anchor, never taken from the file. */
+  readonly authorityKey: VerificationKey;
+  /** Refuse documents of another federation. */
+  readonly federation?: string;
+  /**
+   * A small file in which the loader records the highest version it accepted, so that a restart does not reopen the
+   * door to a rollback (an attacker replacing the file with an older, validly signed document while the service is
+   * down). Without it, rollback is refused only within one process lifetime.
+   */
+  readonly stateFile?: string;
+  /** Called after a new document is in force (compile the access policy here). A throw is logged, not fatal. */
+  readonly onChange?: (next: SignedFederation, previous: SignedFederation | undefined) => void;
+  readonly logger?: FederationLogger;
+  readonly clock?: () => number;
+  /** Wait for writes to settle after a file event before reloading. */
+  readonly debounceMs?: number;
+}
+
+const silent: FederationLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
+
+/**
+ * Keeps the federation document in force and replaces it when its file changes. Every new document is verified in
+ * full (signature, structure, expiry, version) before it replaces the old one in a single reference swap: requests
+ * in flight keep the document they started with, new requests see the new one, none is dropped. A bad document is
+ * refused with a log line and the old one stays in force.
+ */
+export class FederationLoader {
+  private state: SignedFederation | undefined;
+  private watcher: FSWatcher | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private floor: { version: number; digest: string } | undefined;
+  private readonly logger: FederationLogger;
+  private readonly clock: () => number;
+
+  constructor(private readonly options: FederationLoaderOptions) {
+    this.logger = options.logger ?? silent;
+    this.clock = options.clock ?? Date.now;
+  }
+
+  /** Loads the document at start; throws (FederationRefusedError / FederationInvalidError) when it is unusable. */
+  async load(): Promise<SignedFederation> {
+    this.floor = await this.readFloor();
+    const next = await this.read();
+    this.swap(next);
+    return next;
+  }
+
+  /** The document in force (throws if none was loaded). */
+  get current(): SignedFederation {
+    if (this.state === undefined) throw new FederationRefusedError('unsigned', 'No federation document is loaded');
+    return this.state;
+  }
+
+  /**
+   * Throws FederationRefusedError('expired') when the document in force has expired at `now`: services then refuse
+   * requests with a message that says so, rather than decide on rules nobody re-signed.
+   */
+  assertInForce(now = this.clock()): SignedFederation {
+    const current = this.current;
+    if (now >= current.expiresAt) {
+      throw new FederationRefusedError(
+        'expired',
+        `The federation document version ${current.version} expired at ${current.document.expiresAt}`,
+      );
+    }
+    return current;
+  }
+
+  /**
+   * Reads the file again and puts it in force if it is acceptable and new. Resolves to true when the document
+   * changed; never rejects (a refusal is logged and the old document stays in force). Reloads run one at a time.
+   */
+  reload(): Promise<boolean> {
+    const run = this.queue.then(async () => {
+      try {
+        const next = await this.read();
+        if (this.state !== undefined && next.digest === this.state.digest) return false;
+        this.swap(next);
+        return true;
+      } catch (error) {
+        const kept =
+          this.state === undefined ? 'no document is in force' : `version ${this.state.version} stays in force`;
+        this.logger.error(`Refused federation document ${this.options.path}: ${(error as Error).message}; ${kept}`);
+        return false;
+      }
+    });
+    this.queue = run;
+    return run;
+  }
+
+  /**
+   * Watches the file's folder (so an atomic rename-over is seen, not only in-place writes) and reloads after each
+   * change. Call close() to stop.
+   */
+  watch(): void {
+    if (this.watcher !== undefined) return;
+    const name = basename(this.options.path);
+    this.watcher = watch(dirname(this.options.path), (_event, filename) => {
+      if (filename !== null && filename !== name) return;
+      if (this.timer !== undefined) clearTimeout(this.timer);
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        void this.reload();
+      }, this.options.debounceMs ?? 50);
+    });
+    this.watcher.on('error', (error) => this.logger.error(`Watching ${this.options.path} failed: ${error.message}`));
+  }
+
+  /** Stops watching; waits for a reload under way. */
+  async close(): Promise<void> {
+    this.watcher?.close();
+    this.watcher = undefined;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.queue;
+  }
+
+  private async read(): Promise<SignedFederation> {
+    const text = await readFile(this.options.path, 'utf8');
+    const current = this.state ?? this.floor;
+    const next = await verifyFederation(text, this.options.authorityKey, {
+      now: this.clock(),
+      ...(this.options.federation === undefined ? {} : { federation: this.options.federation }),
+      ...(current === undefined ? {} : { current: { version: current.version, digest: current.digest } }),
+    });
+    await this.writeFloor(next);
+    return next;
+  }
+
+  private swap(next: SignedFederation): void {
+    const previous = this.state;
+    this.state = next;
+    const from = previous === undefined ? '' : ` (was version ${previous.version})`;
+    this.logger.log(`Federation document version ${next.version} in force${from}, expires ${next.document.expiresAt}`);
+    try {
+      this.options.onChange?.(next, previous);
+    } catch (error) {
+      this.logger.error(`Applying federation document version ${next.version} failed: ${(error as Error).message}`);
+    }
+  }
+
+  private async readFloor(): Promise<{ version: number; digest: string } | undefined> {
+    if (this.options.stateFile === undefined) return undefined;
+    try {
+      const value = JSON.parse(await readFile(this.options.stateFile, 'utf8')) as {
+        version?: unknown;
+        digest?: unknown;
+      };
+      if (typeof value.version === 'number' && typeof value.digest === 'string') {
+        return { version: value.version, digest: value.digest };
+      }
+      this.logger.warn(`Ignoring malformed federation state file ${this.options.stateFile}`);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    return undefined;
+  }
+
+  private async writeFloor(next: SignedFederation): Promise<void> {
+    const file = this.options.stateFile;
+    if (file === undefined) return;
+    await mkdir(dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, `${JSON.stringify({ version: next.version, digest: next.digest })}\n`);
+    await rename(tmp, file);
+  }
+}

@@ -1,0 +1,172 @@
+import { OFFICER_ROLES, SENSITIVITY_CLASSES } from './federation-document';
+
+/**
+ * JSON Schema (draft-07, what Ajv 8 validates by default) of the federation document. Structure only: references
+ * between parts (a rule's service exists, a member is a system, ...) are checked in validate-federation.ts, which
+ * can name both ends of a broken reference.
+ */
+const PART = '[a-z][a-z0-9-]{1,31}';
+const DATE_TIME = { type: 'string', format: 'date-time' } as const;
+const ID = { type: 'string', pattern: `^${PART}$` } as const;
+const SYSTEM_ID = { type: 'string', pattern: `^${PART}/${PART}$` } as const;
+const SERVICE_ID = { type: 'string', pattern: `^${PART}/${PART}/${PART}$` } as const;
+const TEXT = { type: 'string', minLength: 1, maxLength: 1000 } as const;
+const SHA256_HEX = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
+const FIELD_NAME = { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_]{0,63}$' } as const;
+/** Officer ids are the names in their certificates (libs/pki: the identifier grammar), e.g. `officer`. */
+const OFFICER_ID = ID;
+const BASE64URL = { type: 'string', pattern: '^[A-Za-z0-9_-]+$' } as const;
+
+const jwk = {
+  type: 'object',
+  required: ['kty', 'kid'],
+  additionalProperties: false,
+  properties: {
+    kty: { enum: ['EC', 'OKP', 'RSA'] },
+    kid: BASE64URL,
+    crv: { enum: ['P-256', 'P-384', 'Ed25519'] },
+    x: BASE64URL,
+    y: BASE64URL,
+    n: BASE64URL,
+    e: BASE64URL,
+  },
+} as const;
+
+const jsonSchema = { type: 'object', required: ['type'] } as const;
+
+export const FEDERATION_SCHEMA = {
+  $id: 'urn:kopir:schema:federation',
+  type: 'object',
+  additionalProperties: false,
+  required: ['federation', 'version', 'issuedAt', 'expiresAt', 'agencies', 'purposes', 'services', 'rules', 'officers'],
+  properties: {
+    federation: ID,
+    version: { type: 'integer', minimum: 1 },
+    issuedAt: DATE_TIME,
+    expiresAt: DATE_TIME,
+    agencies: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['code', 'name', 'systems'],
+        properties: {
+          code: ID,
+          name: TEXT,
+          systems: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['id', 'name'],
+              properties: { id: SYSTEM_ID, name: TEXT, tlsCertificateSha256: SHA256_HEX, signingKey: jwk },
+            },
+          },
+        },
+      },
+    },
+    purposes: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['code', 'description'],
+        properties: { code: ID, description: TEXT },
+      },
+    },
+    groups: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'members'],
+        properties: { id: ID, description: TEXT, members: { type: 'array', items: SYSTEM_ID } },
+      },
+    },
+    services: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'version', 'description', 'topic', 'request', 'response', 'fields'],
+        properties: {
+          id: SERVICE_ID,
+          version: { type: 'string', pattern: '^\\d+\\.\\d+\\.\\d+$' },
+          description: TEXT,
+          topic: { type: 'string', pattern: `^kopir\\.req\\.${PART}$` },
+          request: jsonSchema,
+          response: jsonSchema,
+          fields: {
+            type: 'array',
+            minItems: 1,
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['name', 'sensitivity'],
+              properties: { name: FIELD_NAME, sensitivity: { enum: [...SENSITIVITY_CLASSES] }, description: TEXT },
+            },
+          },
+        },
+      },
+    },
+    rules: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'service', 'purposes', 'fields', 'grantedBy', 'grantedAt'],
+        // Exactly one of client / clientGroup (validate-federation.ts says which one is wrong).
+        properties: {
+          id: { type: 'string', pattern: '^[a-z0-9][a-z0-9.-]{0,99}$' },
+          client: SYSTEM_ID,
+          clientGroup: ID,
+          service: SERVICE_ID,
+          purposes: {
+            type: 'array',
+            minItems: 1,
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['code', 'legalBasis'],
+              properties: { code: ID, legalBasis: TEXT },
+            },
+          },
+          fields: { type: 'array', items: FIELD_NAME },
+          rateLimit: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['perSecond'],
+            properties: {
+              perSecond: { type: 'number', exclusiveMinimum: 0, maximum: 1000000 },
+              burst: { type: 'integer', minimum: 1, maximum: 1000000 },
+            },
+          },
+          dailyQuota: { type: 'integer', minimum: 1 },
+          validFrom: DATE_TIME,
+          validUntil: DATE_TIME,
+          grantedBy: OFFICER_ID,
+          grantedAt: DATE_TIME,
+          revokedAt: DATE_TIME,
+          revokedBy: OFFICER_ID,
+          revocationReason: TEXT,
+        },
+      },
+    },
+    officers: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'name', 'agency', 'certificateIdentity', 'roles'],
+        properties: {
+          id: OFFICER_ID,
+          name: TEXT,
+          agency: ID,
+          certificateIdentity: { type: 'string', pattern: `^urn:kopir:officer:${PART}$` },
+          certificateSha256: SHA256_HEX,
+          roles: { type: 'array', minItems: 1, items: { enum: [...OFFICER_ROLES] } },
+        },
+      },
+    },
+  },
+} as const;
