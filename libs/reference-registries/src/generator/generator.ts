@@ -295,18 +295,18 @@ class DatasetBuilder {
     const birth = toDay(draft.person.birthDate);
     const age = yearsBetween(birth, this.asOfDay);
     if (age < 60 || !this.rng.chance(Math.min(0.6, (age - 60) / 50))) return;
-    const from = Math.max(addYears(birth, 60), notBefore);
+    // The person's address rows are the last ones pushed for their IIN: the open one ends on the day of death.
+    let open = -1;
+    for (let i = this.addresses.length - 1; i >= 0 && open < 0; i--) {
+      const a = this.addresses[i] as AddressRecord;
+      if (a.iin === draft.person.iin && a.registeredTo === null) open = i;
+    }
+    const openFrom = open < 0 ? birth : toDay((this.addresses[open] as AddressRecord).registeredFrom);
+    const from = Math.max(addYears(birth, 60), notBefore, openFrom + 1);
     if (from >= this.asOfDay) return;
     const death = this.rng.int(from, this.asOfDay - 1);
     draft.person = { ...draft.person, deathDate: fromDay(death) };
-    // The address rows of this person are the last ones pushed for their IIN; close the open one.
-    for (let i = this.addresses.length - 1; i >= 0; i--) {
-      const a = this.addresses[i] as AddressRecord;
-      if (a.iin === draft.person.iin && a.registeredTo === null) {
-        this.addresses[i] = { ...a, registeredTo: fromDay(Math.max(death, toDay(a.registeredFrom))) };
-        break;
-      }
-    }
+    if (open >= 0) this.addresses[open] = { ...(this.addresses[open] as AddressRecord), registeredTo: fromDay(death) };
   }
 
   private place(region?: Region): Place {
