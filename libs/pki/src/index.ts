@@ -39,3 +39,12 @@ export {
 } from './keys/generate-key-pair';
 export { jwkToPublicKey, keyThumbprint, publicKeyToJwk, type PublicJwk } from './keys/jwk';
 export { loadPrivateKey, loadPublicKey, privateKeyToPem, publicKeyToPem, type PemSource } from './keys/load-key';
+export {
+  identityFromPeerCertificate,
+  principalFromUri,
+  type PeerCertificateLike,
+  type PeerIdentity,
+  type PeerIdentityOptions,
+  type PeerPrincipal,
+} from './identity/identity-from-peer-certificate';
+export { revokedSerialsFromCrl, splitCrls } from './ca/read-crl';

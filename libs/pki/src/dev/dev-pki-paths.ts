@@ -32,7 +32,7 @@ export interface DevPkiPaths {
   readonly issuingCa: CertificateFiles;
   /** Trust bundle: issuing CA then root CA. Give this to TLS as `ca`. */
   readonly chain: string;
-  /** Both CRLs (issuing CA's, then root's). Give this to TLS as `crl`. */
+  /** Both CRLs (issuing CA's, then root's). Give TLS `crl: splitCrls(readFileSync(crl, 'utf8'))`. */
   readonly crl: string;
   readonly issuingCrl: string;
   readonly rootCrl: string;
