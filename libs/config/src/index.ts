@@ -21,4 +21,11 @@ export {
   type ConfigProblem,
   type ConfigSpec,
 } from './load-config';
-export { SERVICE_CONFIGS, brokerConfigSpec, federationConfigSpec, kafkaConfigSpec, type ServiceName } from './services';
+export {
+  SERVICE_CONFIGS,
+  brokerConfigSpec,
+  federationConfigSpec,
+  kafkaConfigSpec,
+  registriesConfigSpec,
+  type ServiceName,
+} from './services';

@@ -65,11 +65,32 @@ export const federationConfigSpec = {
   }),
 } satisfies ConfigSpec;
 
+/** The reference registries (mju/population, mia/vehicles, src/tax): where their SQLite stores live. */
+export const registriesConfigSpec = {
+  dataDir: directory('REGISTRIES_DATA_DIR', {
+    description: "directory of the reference registries' SQLite files (`kopir data seed` writes them)",
+    default: 'data/registries',
+  }),
+  seed: int('REGISTRIES_SEED', {
+    description: 'seed of the synthetic data that `npm start` seeds on first run',
+    default: 42,
+    min: 0,
+    max: 4294967295,
+  }),
+  people: int('REGISTRIES_PEOPLE', {
+    description: 'people in the default data set that `npm start` seeds on first run',
+    default: 10000,
+    min: 1,
+    max: 5000000,
+  }),
+} satisfies ConfigSpec;
+
 /** Every service's configuration, by service name: `kopir config` prints and checks them. */
 export const SERVICE_CONFIGS = {
   kafka: kafkaConfigSpec,
   broker: brokerConfigSpec,
   federation: federationConfigSpec,
+  registries: registriesConfigSpec,
 } as const satisfies Record<string, ConfigSpec>;
 
 export type ServiceName = keyof typeof SERVICE_CONFIGS;
