@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import {
+  canonicalEvent,
   buildAuditEvent,
   encodeLeaf,
   eventLeafHash,
@@ -6,6 +8,7 @@ import {
   sha256Hex,
   type AuditEventInput,
 } from './audit-event';
+import { canonicalJson } from './canonical-json';
 import { hashLeaf } from './merkle';
 
 const input: AuditEventInput = {
@@ -47,6 +50,26 @@ describe('audit events', () => {
     expect(encodeLeaf(reordered)).toEqual(encodeLeaf(event));
     expect(encodeLeaf(event).toString()).toMatch(/^\{"client":"psc\/front-office","decision":"allow",/);
     expect(eventLeafHash(event)).toEqual(hashLeaf(encodeLeaf(event)));
+    const full = buildAuditEvent(input, 'full');
+    expect(encodeLeaf(full).toString()).toBe(canonicalJson(full));
+  });
+
+  it('writes the same bytes on the fast path as the generic RFC 8785 encoder, for any text (property)', () => {
+    const text = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }).filter((s) => /^\P{Cc}+$/u.test(s));
+    fc.assert(
+      fc.property(
+        text,
+        text,
+        fc.option(text),
+        fc.double({ min: 0, max: 1e9, noNaN: true }),
+        (client, purpose, subject, ms) => {
+          const event = buildAuditEvent({ ...input, client, purpose, subject, latencyMs: ms });
+          expect(canonicalEvent(event)).toBe(canonicalJson(event));
+          expect(eventLeafHash(event)).toEqual(hashLeaf(Buffer.from(canonicalJson(event), 'utf8')));
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it.each([
@@ -60,6 +83,7 @@ describe('audit events', () => {
     ['a control character', { purpose: 'a\nb' }],
     ['a bad event id', { eventId: '../x' }],
     ['another version', { v: 2 }],
+    ['a lone surrogate', { client: 'psc/\ud800' }],
   ])('refuses %s', (_what, change) => {
     const event = { ...buildAuditEvent(input), ...change };
     expect(() => parseAuditEvent(event)).toThrow(expect.objectContaining({ code: 'event_invalid' }));

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AuditLogError } from './audit-log-error';
-import { canonicalJson } from './canonical-json';
-import { hashLeaf } from './merkle';
+import { canonicalJson, isWellFormed } from './canonical-json';
+import { hashLeafText } from './merkle';
 
 /** Format version of the leaf; a new version adds a new value, old leaves keep verifying. */
 export const AUDIT_EVENT_VERSION = 1;
@@ -84,6 +84,8 @@ function fail(message: string): never {
 function text(record: Record<string, unknown>, key: string, pattern: RegExp = TEXT): string {
   const value = record[key];
   if (typeof value !== 'string' || !pattern.test(value)) fail(`${key} must be a string matching ${pattern}`);
+  // Refused here so that canonicalEvent's fast path never meets a lone surrogate (RFC 8785 §3.2.2.2).
+  if (!isWellFormed(value)) fail(`${key} holds a lone UTF-16 surrogate`);
   return value;
 }
 
@@ -165,19 +167,51 @@ export function buildAuditEvent(input: AuditEventInput, mode: AuditBodyMode = 'm
   return parseAuditEvent({ v: AUDIT_EVENT_VERSION, ...fields, ...(body === undefined ? {} : { body }) });
 }
 
-/** The leaf data of an event: its canonical JSON in UTF-8. */
+// The members of an event are known, so their RFC 8785 order is computed once rather than per leaf.
+const SORTED_KEYS = [...KEYS].sort().map((key) => [key, `${JSON.stringify(key)}:`] as const);
+
+/** The canonical JSON (RFC 8785) text of an event, exactly `canonicalJson(event)`. */
+export function canonicalEvent(event: AuditEvent): string {
+  if (event.body === undefined) {
+    // Fast path for the default metadata mode: every member is a string, number or null and the literal below lists
+    // them in RFC 8785 order, so JSON.stringify writes the canonical form in one native call. (Strings were checked
+    // well-formed by parseAuditEvent; the spec checks this path against canonicalJson.)
+    return JSON.stringify({
+      client: event.client,
+      decision: event.decision,
+      errorCode: event.errorCode,
+      eventId: event.eventId,
+      gateway: event.gateway,
+      kind: event.kind,
+      latencyMs: event.latencyMs,
+      purpose: event.purpose,
+      reason: event.reason,
+      requestHash: event.requestHash,
+      responseHash: event.responseHash,
+      service: event.service,
+      status: event.status,
+      subject: event.subject,
+      time: event.time,
+      v: event.v,
+    });
+  }
+  const record = event as unknown as Record<string, unknown>;
+  const members: string[] = [];
+  for (const [key, prefix] of SORTED_KEYS) {
+    const value = record[key];
+    if (value !== undefined) members.push(prefix + canonicalJson(value));
+  }
+  return `{${members.join(',')}}`;
+}
+
+/** The leaf data of an event: its canonical JSON (RFC 8785) in UTF-8. */
 export function encodeLeaf(event: AuditEvent): Buffer {
-  return Buffer.from(canonicalJson(event), 'utf8');
+  return Buffer.from(canonicalEvent(event), 'utf8');
 }
 
 /** The Merkle leaf hash of an event, SHA-256(0x00 || canonical JSON) (RFC 9162 §2.1.1). */
 export function eventLeafHash(event: AuditEvent): Buffer {
-  return hashLeaf(encodeLeaf(event));
-}
-
-/** The Merkle leaf hash of already encoded leaf data. */
-export function hashLeafOf(leaf: Buffer): Buffer {
-  return hashLeaf(leaf);
+  return hashLeafText(canonicalEvent(event));
 }
 
 /** Hex SHA-256, for the requestHash and responseHash members. */

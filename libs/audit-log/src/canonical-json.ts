@@ -10,7 +10,7 @@ export function canonicalJson(value: unknown): string {
   switch (typeof value) {
     case 'string':
       // RFC 8785 §3.2.2.2: strings must be valid Unicode; a lone surrogate has no canonical form.
-      if (LONE_SURROGATE.test(value)) throw new AuditLogError('event_invalid', 'string holds a lone UTF-16 surrogate');
+      if (!isWellFormed(value)) throw new AuditLogError('event_invalid', 'string holds a lone UTF-16 surrogate');
       return JSON.stringify(value);
     case 'number':
       if (!Number.isFinite(value)) throw new AuditLogError('event_invalid', 'NaN and Infinity have no JSON form');
@@ -37,3 +37,9 @@ export function canonicalJson(value: unknown): string {
 }
 
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/** String.prototype.isWellFormed (ES2024, native in Node 20) where present: the hot path of every leaf. */
+export const isWellFormed: (value: string) => boolean =
+  typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function'
+    ? (value) => (value as unknown as { isWellFormed(): boolean }).isWellFormed()
+    : (value) => !LONE_SURROGATE.test(value);

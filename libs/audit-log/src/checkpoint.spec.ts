@@ -63,6 +63,15 @@ describe('signed notes (c2sp.org/signed-note)', () => {
     );
   });
 
+  it('round-trips verifier keys whose base64 holds a plus sign', () => {
+    for (let i = 0; i < 40; i++) {
+      const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+      const vkey = verifierKey('kopir.test/audit', publicKey);
+      const note = signNote('hello\n', ed25519Signer('kopir.test/audit', privateKey));
+      expect(openNote(note, [parseVerifierKey(vkey)]).text).toBe('hello\n');
+    }
+  });
+
   it('refuses mangled verifier keys (every one-character change of the vector)', () => {
     for (let i = 0; i < PETER_VKEY.length; i++) {
       const bad = PETER_VKEY.slice(0, i) + String.fromCharCode(PETER_VKEY.charCodeAt(i) + 1) + PETER_VKEY.slice(i + 1);

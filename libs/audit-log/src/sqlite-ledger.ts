@@ -2,10 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { AuditLogError } from './audit-log-error';
-import { encodeLeaf, hashLeafOf, type AuditDecision, type AuditEvent, type AuditEventKind } from './audit-event';
+import { canonicalEvent, type AuditDecision, type AuditEvent, type AuditEventKind } from './audit-event';
 import { signCheckpoint, type NoteSigner } from './checkpoint';
 import { Frontier } from './compact-tree';
-import { consistencyProof, inclusionProof, rootAt, type NodeSource } from './merkle';
+import { consistencyProof, hashLeafText, inclusionProof, rootAt, type NodeSource } from './merkle';
 import { exportLines, type ExportSource } from './export-format';
 
 /** What an officer may search by; every filter is an indexed column (docs/officers.md "Searching"). */
@@ -181,8 +181,8 @@ export class SqliteLedger implements NodeSource, ExportSource {
     let appended = 0;
     const write = this.db.transaction(() => {
       for (const event of events) {
-        const leaf = encodeLeaf(event);
-        const leafHash = hashLeafOf(leaf);
+        const leaf = canonicalEvent(event);
+        const leafHash = hashLeafText(leaf);
         const index = frontier.size;
         const info = this.statements.insertEvent.run(
           index,
@@ -194,7 +194,7 @@ export class SqliteLedger implements NodeSource, ExportSource {
           event.purpose,
           event.subject,
           event.decision,
-          leaf.toString('utf8'),
+          leaf,
           leafHash,
         );
         if (info.changes === 0) continue;
