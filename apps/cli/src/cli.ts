@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { isKopirError } from '@kopir/contracts';
 import { registerConfigCommands } from './commands/config.command';
+import { registerDataCommands } from './commands/data.command';
 import { registerPkiCommands } from './commands/pki.command';
 import { EXIT, UsageError, type Output, stdio } from './output';
 
@@ -8,6 +9,7 @@ import { EXIT, UsageError, type Output, stdio } from './output';
 const REGISTRATIONS: ReadonlyArray<(program: Command, out: Output) => void> = [
   registerConfigCommands,
   registerPkiCommands,
+  registerDataCommands,
 ];
 
 export function buildProgram(out: Output): Command {

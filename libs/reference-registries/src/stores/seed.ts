@@ -103,7 +103,10 @@ export function seedRegistries(options: SeedOptions): SeedResult {
     const what = existing
       ? `registries seeded with seed ${existing.seed} and ${existing.people} people`
       : 'incomplete or unreadable registries';
-    throw new KopirError('request_invalid', `${options.dir} already holds ${what}; use force to replace them`);
+    throw new KopirError(
+      'request_invalid',
+      `${options.dir} already holds ${what}; use --force (force: true) to replace them`,
+    );
   }
   mkdirSync(options.dir, { recursive: true });
   const progress = options.onProgress ?? (() => undefined);
