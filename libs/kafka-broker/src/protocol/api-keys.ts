@@ -22,11 +22,12 @@ export const ApiKey = {
 export type ApiKey = (typeof ApiKey)[keyof typeof ApiKey];
 
 /**
- * The one version of each API this broker implements, advertised as min = max in ApiVersions so clients never pick
- * another. Each is the highest non-flexible version that both kafkajs 2.2.4 and librdkafka 2.0.2 implement, and
- * satisfies librdkafka's feature map (rdkafka_feature.c: MsgVer2 needs Produce >= 3 and Fetch >= 4; the balanced
- * consumer needs OffsetCommit >= 1 and OffsetFetch >= 1). kafkajs picks min(its max, broker max) and librdkafka the
- * highest version in the overlap, so both land on exactly these versions.
+ * The versions of each API this broker implements (all non-flexible), advertised in ApiVersions. kafkajs picks
+ * min(its max, broker max) and librdkafka the highest version in the overlap, so both use the top of each range.
+ * The lower ends exist for librdkafka 2.0.2's feature map (rdkafka_feature.c at v2.0.2), which enables a feature
+ * only if the broker's range overlaps fixed versions: MsgVer2 needs Produce 3 and Fetch 4; the broker group
+ * coordinator FindCoordinator 0; the balanced consumer JoinGroup, SyncGroup, Heartbeat and LeaveGroup 0,
+ * OffsetCommit 1-2 and OffsetFetch 1; time-based offsets ListOffsets 1; idempotence InitProducerId 0.
  */
 export const SUPPORTED_VERSIONS: ReadonlyMap<ApiKey, { readonly min: number; readonly max: number }> = new Map<
   ApiKey,
@@ -37,12 +38,12 @@ export const SUPPORTED_VERSIONS: ReadonlyMap<ApiKey, { readonly min: number; rea
   [ApiKey.ListOffsets, { min: 1, max: 1 }],
   [ApiKey.Metadata, { min: 4, max: 4 }],
   [ApiKey.OffsetCommit, { min: 2, max: 2 }],
-  [ApiKey.OffsetFetch, { min: 3, max: 3 }],
-  [ApiKey.FindCoordinator, { min: 1, max: 1 }],
-  [ApiKey.JoinGroup, { min: 2, max: 2 }],
-  [ApiKey.Heartbeat, { min: 1, max: 1 }],
-  [ApiKey.LeaveGroup, { min: 1, max: 1 }],
-  [ApiKey.SyncGroup, { min: 1, max: 1 }],
+  [ApiKey.OffsetFetch, { min: 1, max: 3 }],
+  [ApiKey.FindCoordinator, { min: 0, max: 1 }],
+  [ApiKey.JoinGroup, { min: 0, max: 2 }],
+  [ApiKey.Heartbeat, { min: 0, max: 1 }],
+  [ApiKey.LeaveGroup, { min: 0, max: 1 }],
+  [ApiKey.SyncGroup, { min: 0, max: 1 }],
   [ApiKey.DescribeGroups, { min: 1, max: 1 }],
   [ApiKey.ListGroups, { min: 1, max: 1 }],
   [ApiKey.ApiVersions, { min: 0, max: 2 }],

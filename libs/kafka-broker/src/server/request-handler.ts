@@ -92,29 +92,31 @@ export class RequestHandler {
       case ApiKey.ListOffsets:
         return this.listOffsets(r);
       case ApiKey.FindCoordinator:
-        return this.findCoordinator(r);
+        return this.findCoordinator(r, ctx.header.apiVersion);
       case ApiKey.JoinGroup:
         return this.joinGroup(ctx, r);
       case ApiKey.SyncGroup: {
         const req = decodeSyncGroupRequest(r);
         return this.state.groups
           .sync(req.groupId, req.generationId, req.memberId, req.assignments)
-          .then((res) => encode((w) => encodeSyncGroupResponse(w, { throttleTimeMs: 0, ...res })));
+          .then((res) =>
+            encode((w) => encodeSyncGroupResponse(w, ctx.header.apiVersion, { throttleTimeMs: 0, ...res })),
+          );
       }
       case ApiKey.Heartbeat: {
         const req = decodeHeartbeatRequest(r);
         const errorCode = this.state.groups.heartbeat(req.groupId, req.generationId, req.memberId);
-        return encode((w) => encodeHeartbeatResponse(w, { throttleTimeMs: 0, errorCode }), 8);
+        return encode((w) => encodeHeartbeatResponse(w, ctx.header.apiVersion, { throttleTimeMs: 0, errorCode }), 8);
       }
       case ApiKey.LeaveGroup: {
         const req = decodeLeaveGroupRequest(r);
         const errorCode = this.state.groups.leave(req.groupId, req.memberId);
-        return encode((w) => encodeLeaveGroupResponse(w, { throttleTimeMs: 0, errorCode }), 8);
+        return encode((w) => encodeLeaveGroupResponse(w, ctx.header.apiVersion, { throttleTimeMs: 0, errorCode }), 8);
       }
       case ApiKey.OffsetCommit:
         return this.offsetCommit(r);
       case ApiKey.OffsetFetch:
-        return this.offsetFetch(r);
+        return this.offsetFetch(r, ctx.header.apiVersion);
       case ApiKey.DescribeGroups: {
         const req = decodeDescribeGroupsRequest(r);
         const groups = req.groups.map((groupId) => ({ errorCode: 0, groupId, ...this.state.groups.describe(groupId) }));
@@ -360,13 +362,13 @@ export class RequestHandler {
     return encode((w) => encodeListOffsetsResponse(w, { topics }));
   }
 
-  private findCoordinator(r: Reader): Buffer {
-    const req = decodeFindCoordinatorRequest(r);
+  private findCoordinator(r: Reader, version: number): Buffer {
+    const req = decodeFindCoordinatorRequest(r, version);
     const { options } = this.state;
     // Only consumer groups (key_type 0) have a coordinator here: there are no transactions.
     const ok = req.keyType === 0 && req.key.length > 0;
     return encode((w) =>
-      encodeFindCoordinatorResponse(w, {
+      encodeFindCoordinatorResponse(w, version, {
         throttleTimeMs: 0,
         errorCode: ok
           ? 0
@@ -382,10 +384,10 @@ export class RequestHandler {
   }
 
   private joinGroup(ctx: RequestContext, r: Reader): Promise<HandlerResult> {
-    const req = decodeJoinGroupRequest(r);
+    const req = decodeJoinGroupRequest(r, ctx.header.apiVersion);
     return this.state.groups
       .join({ ...req, clientId: ctx.header.clientId, clientHost: ctx.clientHost })
-      .then((res) => encode((w) => encodeJoinGroupResponse(w, { throttleTimeMs: 0, ...res })));
+      .then((res) => encode((w) => encodeJoinGroupResponse(w, ctx.header.apiVersion, { throttleTimeMs: 0, ...res })));
   }
 
   private offsetCommit(r: Reader): HandlerResult | Promise<HandlerResult> {
@@ -411,8 +413,8 @@ export class RequestHandler {
     return this.state.flusher.flush([this.state.offsets.fileDescriptor]).then(respond);
   }
 
-  private offsetFetch(r: Reader): Buffer {
-    const req = decodeOffsetFetchRequest(r);
+  private offsetFetch(r: Reader, version: number): Buffer {
+    const req = decodeOffsetFetchRequest(r, version);
     const { offsets } = this.state;
     const wanted =
       req.topics ??
@@ -424,7 +426,7 @@ export class RequestHandler {
         return { partition, offset: committed?.offset ?? -1, metadata: committed?.metadata ?? '', errorCode: 0 };
       }),
     }));
-    return encode((w) => encodeOffsetFetchResponse(w, { throttleTimeMs: 0, topics, errorCode: 0 }));
+    return encode((w) => encodeOffsetFetchResponse(w, version, { throttleTimeMs: 0, topics, errorCode: 0 }));
   }
 
   private createTopics(r: Reader): Buffer {

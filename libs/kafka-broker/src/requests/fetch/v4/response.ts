@@ -1,5 +1,7 @@
 import type { Writer } from '../../../protocol/writer';
 
+const EMPTY = Buffer.alloc(0);
+
 export interface FetchPartitionResponse {
   readonly partition: number;
   readonly errorCode: number;
@@ -26,7 +28,8 @@ export function encodeFetchResponse(w: Writer, res: FetchResponse): void {
     w.string(t.topic);
     w.array(t.partitions, (w, p) => {
       w.int32(p.partition).int16(p.errorCode).int64(p.highWatermark).int64(p.lastStableOffset).int32(0);
-      w.bytes(p.records);
+      // An empty partition gets zero-length records, not null: librdkafka rejects a MessageSetSize of -1.
+      w.bytes(p.records ?? EMPTY);
     });
   });
 }

@@ -6,7 +6,7 @@ export interface FindCoordinatorRequest {
   readonly keyType: number;
 }
 
-/** FindCoordinator Request (Version: 1) => key key_type (INT8) */
-export function decodeFindCoordinatorRequest(r: Reader): FindCoordinatorRequest {
-  return { key: r.string(), keyType: r.int8() };
+/** FindCoordinator Request (Version: 0) => key; (Version: 1) => key key_type (INT8) */
+export function decodeFindCoordinatorRequest(r: Reader, version: number): FindCoordinatorRequest {
+  return { key: r.string(), keyType: version >= 1 ? r.int8() : 0 };
 }

@@ -10,14 +10,19 @@ export interface JoinGroupRequest {
 }
 
 /**
- * JoinGroup Request (Version: 2) => group_id session_timeout_ms rebalance_timeout_ms member_id protocol_type
+ * JoinGroup Request (Version: 0) => group_id session_timeout_ms member_id protocol_type [protocols]
+ * JoinGroup Request (Versions: 1, 2) => group_id session_timeout_ms rebalance_timeout_ms member_id protocol_type
  *   [protocols]; protocols => name metadata (BYTES)
  */
-export function decodeJoinGroupRequest(r: Reader): JoinGroupRequest {
+export function decodeJoinGroupRequest(r: Reader, version: number): JoinGroupRequest {
+  const groupId = r.string();
+  const sessionTimeoutMs = r.int32();
+  // Version 0 has no rebalance timeout: the session timeout bounds the rebalance too (KIP-62).
+  const rebalanceTimeoutMs = version >= 1 ? r.int32() : sessionTimeoutMs;
   return {
-    groupId: r.string(),
-    sessionTimeoutMs: r.int32(),
-    rebalanceTimeoutMs: r.int32(),
+    groupId,
+    sessionTimeoutMs,
+    rebalanceTimeoutMs,
     memberId: r.string(),
     protocolType: r.string(),
     // Copied: the member's metadata outlives the request frame it arrived in.

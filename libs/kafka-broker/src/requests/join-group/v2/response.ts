@@ -11,11 +11,12 @@ export interface JoinGroupResponse {
 }
 
 /**
- * JoinGroup Response (Version: 2) => throttle_time_ms error_code generation_id protocol_name leader member_id
+ * JoinGroup Response (Versions: 0, 1) => error_code ...; (Version: 2) => throttle_time_ms error_code generation_id protocol_name leader member_id
  *   [members]; members => member_id metadata
  */
-export function encodeJoinGroupResponse(w: Writer, res: JoinGroupResponse): void {
-  w.int32(res.throttleTimeMs).int16(res.errorCode).int32(res.generationId);
+export function encodeJoinGroupResponse(w: Writer, version: number, res: JoinGroupResponse): void {
+  if (version >= 2) w.int32(res.throttleTimeMs);
+  w.int16(res.errorCode).int32(res.generationId);
   w.string(res.protocolName).string(res.leader).string(res.memberId);
   w.array(res.members, (w, m) => w.string(m.memberId).bytes(m.metadata));
 }

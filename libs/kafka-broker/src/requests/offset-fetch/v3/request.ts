@@ -6,10 +6,14 @@ export interface OffsetFetchRequest {
   readonly topics: readonly { readonly topic: string; readonly partitions: readonly number[] }[] | null;
 }
 
-/** OffsetFetch Request (Version: 3) => group_id [topics]; topics => name [partition_indexes] */
-export function decodeOffsetFetchRequest(r: Reader): OffsetFetchRequest {
+/** OffsetFetch Request (Versions: 1-3) => group_id [topics]; topics => name [partition_indexes] */
+export function decodeOffsetFetchRequest(r: Reader, version: number): OffsetFetchRequest {
   return {
     groupId: r.string(),
-    topics: r.nullableArray((r) => ({ topic: r.string(), partitions: r.array((r) => r.int32()) })),
+    // null (all partitions) is valid from version 2; before it, an array is required.
+    topics: (version >= 2 ? r.nullableArray.bind(r) : r.array.bind(r))((r) => ({
+      topic: r.string(),
+      partitions: r.array((r) => r.int32()),
+    })),
   };
 }

@@ -7,6 +7,8 @@ export interface SyncGroupResponse {
 }
 
 /** SyncGroup Response (Version: 1) => throttle_time_ms error_code assignment (BYTES) */
-export function encodeSyncGroupResponse(w: Writer, res: SyncGroupResponse): void {
-  w.int32(res.throttleTimeMs).int16(res.errorCode).bytes(res.assignment);
+export function encodeSyncGroupResponse(w: Writer, version: number, res: SyncGroupResponse): void {
+  // Version 0 has no throttle_time_ms.
+  if (version >= 1) w.int32(res.throttleTimeMs);
+  w.int16(res.errorCode).bytes(res.assignment);
 }
