@@ -38,6 +38,14 @@ export function splitCompact(jws: unknown, detached = false): CompactParts {
     throw new SignatureInvalidError('JWS parts are not base64url');
   }
   if (encodedHeader === '' || encodedSignature === '') throw new SignatureInvalidError('JWS part is empty');
+  // The last character of a base64url part can carry unused bits: two spellings, one byte string. Only the canonical
+  // one is accepted, so a JWS has exactly one valid spelling (found by the single-byte-change property test: a
+  // signature whose unused bits were flipped still verified).
+  for (const part of [encodedHeader, encodedPayload, encodedSignature]) {
+    if (Buffer.from(part, 'base64url').toString('base64url') !== part) {
+      throw new SignatureInvalidError('JWS part is not canonical base64url');
+    }
+  }
   if (detached !== (encodedPayload === '')) {
     throw new SignatureInvalidError(detached ? 'JWS payload must be detached' : 'JWS payload is missing');
   }
