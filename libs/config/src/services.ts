@@ -1,4 +1,4 @@
-import { HOST_PORT, bool, directory, int, list, optional, port, str } from './fields';
+import { HOST_PORT, bool, bytes, directory, duration, int, list, oneOf, optional, port, str } from './fields';
 import type { ConfigSpec } from './load-config';
 
 /**
@@ -33,6 +33,28 @@ export const brokerConfigSpec = {
     default: 3,
     min: 1,
     max: 1024,
+  }),
+  flush: oneOf('BROKER_FLUSH', ['acks-all', 'always', 'os'] as const, {
+    description:
+      'when writes reach the disk: before acks=-1 answers (grouped), before every answer, or never waited for',
+    default: 'acks-all',
+  }),
+  segmentBytes: bytes('BROKER_SEGMENT_BYTES', {
+    description: 'size at which a partition log starts a new segment file',
+    default: 64 * 1024 * 1024,
+    min: 1024,
+  }),
+  retentionMs: duration('BROKER_RETENTION', {
+    description: 'default topic retention by age (closed segments older than this are deleted)',
+    default: 7 * 86_400_000,
+  }),
+  retentionBytes: optional(
+    bytes('BROKER_RETENTION_BYTES', { description: 'default retention by size per partition; unset = no size limit' }),
+  ),
+  maxFrameBytes: bytes('BROKER_MAX_REQUEST_BYTES', {
+    description: 'largest request accepted; a larger one closes the connection',
+    default: 100 * 1024 * 1024,
+    min: 1024,
   }),
 } satisfies ConfigSpec;
 
@@ -85,12 +107,53 @@ export const registriesConfigSpec = {
   }),
 } satisfies ConfigSpec;
 
+/**
+ * apps/audit: the audit ledger and the officer API (docs/officers.md). The checkpoint key and the trust material come
+ * from the PKI directory (certs/dev by default, `kopir pki init`).
+ */
+export const auditConfigSpec = {
+  host: str('AUDIT_HOST', { description: 'address the officer API listens on', default: '127.0.0.1' }),
+  port: port('AUDIT_PORT', { description: 'officer API port (HTTPS, mutual TLS)', default: 8444 }),
+  database: str('AUDIT_DATABASE', { description: 'the ledger (SQLite file)', default: 'data/audit/ledger.db' }),
+  origin: str('AUDIT_ORIGIN', {
+    description: "the log's identity in its checkpoints (origin line and key name)",
+    default: 'kopir.intranet/audit',
+    pattern: /^[^\s+]{1,128}$/,
+  }),
+  checkpointKey: str('AUDIT_CHECKPOINT_KEY', {
+    description: 'Ed25519 private key (PEM) that signs checkpoints',
+    default: 'certs/dev/audit/checkpoint.key.pem',
+  }),
+  checkpointInterval: duration('AUDIT_CHECKPOINT_INTERVAL', {
+    description: 'a checkpoint is signed at least this often while events arrive',
+    default: 1000,
+    min: 50,
+    max: 60_000,
+  }),
+  tlsCert: str('AUDIT_TLS_CERT', {
+    description: "the officer API's TLS server certificate (PEM)",
+    default: 'certs/dev/audit/tls.pem',
+  }),
+  tlsKey: str('AUDIT_TLS_KEY', { description: 'its private key (PEM)', default: 'certs/dev/audit/tls.key.pem' }),
+  tlsCa: str('AUDIT_TLS_CA', {
+    description: 'CA chain that officer and portal certificates must chain to (PEM)',
+    default: 'certs/dev/ca/chain.pem',
+  }),
+  tlsCrl: str('AUDIT_TLS_CRL', { description: 'CRLs of that CA (PEM)', default: 'certs/dev/ca/crl.pem' }),
+  citizenPortals: list('AUDIT_CITIZEN_PORTALS', {
+    description: 'systems allowed to call GET /v1/subjects/<iin>/accesses for citizens (comma-separated)',
+    default: [],
+  }),
+  groupId: str('AUDIT_CONSUMER_GROUP', { description: 'Kafka consumer group of kopir.audit', default: 'kopir-audit' }),
+} satisfies ConfigSpec;
+
 /** Every service's configuration, by service name: `kopir config` prints and checks them. */
 export const SERVICE_CONFIGS = {
   kafka: kafkaConfigSpec,
   broker: brokerConfigSpec,
   federation: federationConfigSpec,
   registries: registriesConfigSpec,
+  audit: auditConfigSpec,
 } as const satisfies Record<string, ConfigSpec>;
 
 export type ServiceName = keyof typeof SERVICE_CONFIGS;
