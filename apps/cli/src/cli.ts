@@ -2,7 +2,9 @@ import { Command, CommanderError } from 'commander';
 import { isKopirError } from '@kopir/contracts';
 import { registerConfigCommands } from './commands/config.command';
 import { registerDataCommands } from './commands/data.command';
+import { registerFederationCommands } from './commands/federation.command';
 import { registerPkiCommands } from './commands/pki.command';
+import { registerRulesCommands } from './commands/rules.command';
 import { EXIT, UsageError, type Output, stdio } from './output';
 
 /** Each feature adds its commands here; a command's action throws to fail (UsageError for exit 2). */
@@ -10,6 +12,8 @@ const REGISTRATIONS: ReadonlyArray<(program: Command, out: Output) => void> = [
   registerConfigCommands,
   registerPkiCommands,
   registerDataCommands,
+  registerFederationCommands,
+  registerRulesCommands,
 ];
 
 export function buildProgram(out: Output): Command {

@@ -36,8 +36,12 @@ export interface SystemDefinition {
   readonly name: string;
   /** SHA-256 of the system's TLS client certificate (DER), 64 lower-case hex digits; absent until issued. */
   readonly tlsCertificateSha256?: string;
-  /** The public key the system signs requests (consumer) or answers (provider) with; absent until issued. */
-  readonly signingKey?: PublicJwk;
+  /**
+   * The public keys the system signs requests (consumer) or answers (provider) with, resolved by `kid` (the RFC 7638
+   * thumbprint). Several during a rotation: the new key is added before it is used, the old one kept until what it
+   * signed no longer needs checking. Empty until issued.
+   */
+  readonly signingKeys?: readonly PublicJwk[];
 }
 
 /** A legal purpose a request may declare (`Kopir-Purpose`). */

@@ -59,7 +59,12 @@ export const FEDERATION_SCHEMA = {
               type: 'object',
               additionalProperties: false,
               required: ['id', 'name'],
-              properties: { id: SYSTEM_ID, name: TEXT, tlsCertificateSha256: SHA256_HEX, signingKey: jwk },
+              properties: {
+                id: SYSTEM_ID,
+                name: TEXT,
+                tlsCertificateSha256: SHA256_HEX,
+                signingKeys: { type: 'array', maxItems: 8, items: jwk },
+              },
             },
           },
         },

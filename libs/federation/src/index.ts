@@ -42,3 +42,4 @@ export { FederationLoader, type FederationLoaderOptions, type FederationLogger }
 export { DEVELOPMENT_DENIALS, DEVELOPMENT_SERVICES, developmentFederation } from './development-federation';
 export { serviceValidators, type ServiceValidators } from './service-validators';
 export { FederationModule } from './federation.module';
+export { diffFederation, type FederationChange } from './diff-federation';
