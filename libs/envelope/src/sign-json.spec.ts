@@ -1,5 +1,5 @@
 import { createPublicKey, createSecretKey, generateKeyPairSync, sign as rawSign, type KeyObject } from 'node:crypto';
-import { CompactSign } from 'jose';
+import { CompactSign, compactVerify } from 'jose';
 import { signJson, verifyJson } from './index';
 
 const es256 = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
@@ -29,6 +29,12 @@ describe('signJson / verifyJson', () => {
       '{"a":"äö €","b":[1,2,{"a":null,"z":true}],"n":1.5}',
     );
     await expect(verifyJson(jws, keys.publicKey, { typ })).resolves.toEqual({ payload: doc, kid: 'k1', alg });
+    // Interoperability with an independent JOSE implementation, both ways.
+    await expect(compactVerify(jws, keys.publicKey)).resolves.toMatchObject({ protectedHeader: { alg } });
+    const byJose = await new CompactSign(Buffer.from('{"a":1}'))
+      .setProtectedHeader({ alg, kid: 'k1', typ })
+      .sign(keys.privateKey);
+    await expect(verifyJson(byJose, keys.publicKey, { typ })).resolves.toMatchObject({ payload: { a: 1 } });
   });
 
   it('signs RS256 for RSA keys on request', async () => {

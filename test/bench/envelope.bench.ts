@@ -1,0 +1,97 @@
+/**
+ * `npm run bench -- envelope`: signatures per second for the request signature, the envelope and the answer, beside
+ * raw node:crypto ES256 sign/verify of the same bytes in the same run (the floor). Target: within 2× of raw.
+ */
+import { generateKeyPairSync, sign, verify } from 'node:crypto';
+import {
+  signAnswer,
+  signEnvelope,
+  signRequest,
+  verifyAnswer,
+  verifyEnvelope,
+  verifyRequest,
+  type SignedRequest,
+} from '@kopir/envelope';
+import { printTable, rate } from './measure';
+
+export async function run(args: readonly string[]): Promise<void> {
+  const ms = Number(args[0] ?? 1000);
+  const keys = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const request: SignedRequest = {
+    method: 'POST',
+    path: '/r1/mju/population/person-by-iin',
+    purpose: 'driving-licence',
+    subject: '900101300123',
+    requestId: '0b6f1f9e-6b0e-4b8e-9a53-2f1b7c1d3e01',
+    body: JSON.stringify({ iin: '900101300123', fields: ['name', 'birthDate', 'address'] }),
+  };
+  const signature = await signRequest(request, keys.privateKey, { kid: 'psc/front-office' });
+  const fields = {
+    requestId: request.requestId,
+    client: 'psc/front-office',
+    service: 'mju/population/person-by-iin',
+    purpose: request.purpose,
+    subject: request.subject,
+    fields: ['name', 'birthDate', 'address'],
+    body: JSON.parse(request.body as string) as unknown,
+    consumerSignature: signature,
+  };
+  const envelope = await signEnvelope(fields, keys.privateKey, { kid: 'gateway' });
+  const answerBody = { name: 'Aigerim Nurlanovna', birthDate: '1990-01-01', address: 'Astana, Mangilik El 55' };
+  const answer = await signAnswer(
+    envelope,
+    { requestId: request.requestId, status: 'ok', body: answerBody },
+    keys.privateKey,
+    {
+      kid: 'mju/population',
+    },
+  );
+  const verifyOptions = { maxAgeSeconds: 3600 };
+
+  // The floor: ES256 (ECDSA P-256 + SHA-256, IEEE P1363 signature as JWS uses) over an envelope-sized input.
+  const input = Buffer.from(envelope);
+  const rawSignature = sign('sha256', input, { key: keys.privateKey, dsaEncoding: 'ieee-p1363' });
+  const raw = {
+    sign: await rate('raw sign', () => sign('sha256', input, { key: keys.privateKey, dsaEncoding: 'ieee-p1363' }), ms),
+    verify: await rate(
+      'raw verify',
+      () => verify('sha256', input, { key: keys.publicKey, dsaEncoding: 'ieee-p1363' }, rawSignature),
+      ms,
+    ),
+  };
+  const subjects = [
+    [
+      'request signature',
+      () => signRequest(request, keys.privateKey, { kid: 'k' }),
+      () => verifyRequest(signature, request, keys.publicKey, verifyOptions),
+    ],
+    [
+      'envelope',
+      () => signEnvelope(fields, keys.privateKey, { kid: 'g' }),
+      () => verifyEnvelope(envelope, keys.publicKey, verifyOptions),
+    ],
+    [
+      'answer',
+      () =>
+        signAnswer(envelope, { requestId: request.requestId, status: 'ok', body: answerBody }, keys.privateKey, {
+          kid: 'p',
+        }),
+      () => verifyAnswer(answer, envelope, keys.publicKey, verifyOptions),
+    ],
+  ] as const;
+  const rows: (string | number)[][] = [
+    ['raw node:crypto ES256 (floor)', raw.sign.opsPerSecond, raw.verify.opsPerSecond, '1.00', '1.00'],
+  ];
+  for (const [name, signOp, verifyOp] of subjects) {
+    const s = await rate(`${name} sign`, signOp, ms);
+    const v = await rate(`${name} verify`, verifyOp, ms);
+    rows.push([
+      name,
+      s.opsPerSecond,
+      v.opsPerSecond,
+      (raw.sign.opsPerSecond / s.opsPerSecond).toFixed(2),
+      (raw.verify.opsPerSecond / v.opsPerSecond).toFixed(2),
+    ]);
+  }
+  printTable(['operation (ES256)', 'sign/s', 'verify/s', 'sign × slower', 'verify × slower'], rows);
+}
