@@ -261,13 +261,20 @@ export class SqliteLedger implements NodeSource, ExportSource {
     return toCheckpoint(this.statements.checkpointAt.get(size));
   }
 
-  *checkpoints(from: number, to: number): Generator<{ size: number; note: string }> {
-    for (const row of this.statements.checkpointsBetween.iterate(from, to)) yield { size: row.size, note: row.note };
+  checkpoints(from: number, to: number): { size: number; note: string }[] {
+    return this.statements.checkpointsBetween.all(from, to).map((row) => ({ size: row.size, note: row.note }));
   }
 
+  /**
+   * Leaves [from, to), read a page at a time: better-sqlite3 allows no other statement on a connection while an
+   * iterator is open, and an export may stream for minutes while appends go on.
+   */
   *leaves(from: number, to: number): Generator<{ index: number; leaf: string; leafHash: Buffer }> {
-    for (const row of this.statements.leaves.iterate(from, to)) {
-      yield { index: row.leaf_index, leaf: row.leaf, leafHash: row.leaf_hash };
+    const PAGE = 4096;
+    for (let start = from; start < to; start += PAGE) {
+      for (const row of this.statements.leaves.all(start, Math.min(to, start + PAGE))) {
+        yield { index: row.leaf_index, leaf: row.leaf, leafHash: row.leaf_hash };
+      }
     }
   }
 

@@ -27,5 +27,6 @@ export {
   federationConfigSpec,
   kafkaConfigSpec,
   registriesConfigSpec,
+  auditConfigSpec,
   type ServiceName,
 } from './services';

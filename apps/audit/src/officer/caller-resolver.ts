@@ -1,0 +1,72 @@
+import type { X509Certificate } from 'node:crypto';
+import type { TLSSocket } from 'node:tls';
+import { KopirError } from '@kopir/contracts';
+import { OFFICER_URI_PREFIX, type Officer, type OfficerRole } from '@kopir/federation';
+import { identityFromPeerCertificate, type PeerCertificateLike } from '@kopir/pki';
+
+/** Who is asking the officer API: an officer with roles from the federation, or an allowed citizen portal. */
+export type Caller =
+  | { readonly kind: 'officer'; readonly id: string; readonly roles: readonly OfficerRole[]; readonly label: string }
+  | { readonly kind: 'portal'; readonly system: string; readonly label: string }
+  /** Identified by a valid certificate, but not allowed here: kept so that the denial's audit record names it. */
+  | { readonly kind: 'refused'; readonly label: string; readonly error: KopirError };
+
+export interface CallerTrust {
+  /** The intranet root CA(s). */
+  readonly trustAnchors: readonly X509Certificate[];
+  /** The issuing CA(s). */
+  readonly intermediates: readonly X509Certificate[];
+  readonly revokedSerials: ReadonlySet<string>;
+}
+
+/**
+ * Maps the client certificate of a mutual-TLS connection to a caller. TLS has already verified the chain and the
+ * CRL; this checks the certificate again (pki's identityFromPeerCertificate: chain, validity, revocation, EKU) and
+ * looks the officer up in the federation document in force, so revoking an officer's role there takes effect on
+ * the next request without touching certificates.
+ */
+export class CallerResolver {
+  constructor(
+    private readonly trust: CallerTrust,
+    private readonly officers: () => readonly Officer[],
+    private readonly citizenPortals: ReadonlySet<string>,
+  ) {}
+
+  resolve(socket: TLSSocket): Caller {
+    const peer = socket.getPeerCertificate(true) as unknown as PeerCertificateLike | undefined;
+    if (!socket.authorized || peer?.raw === undefined) {
+      throw new KopirError('client_certificate_invalid', 'A client certificate of the intranet CA is required');
+    }
+    const identity = identityFromPeerCertificate(peer, {
+      trustAnchors: this.trust.trustAnchors,
+      intermediates: this.trust.intermediates,
+      revokedSerials: this.trust.revokedSerials,
+    });
+    switch (identity.kind) {
+      case 'officer': {
+        const uri = `${OFFICER_URI_PREFIX}${identity.officer}`;
+        const officer = this.officers().find((o) => o.certificateIdentity === uri);
+        const label = `officer:${identity.officer}`;
+        if (officer === undefined) {
+          return refused(label, 'This officer is not in the federation document');
+        }
+        const pin = officer.certificateSha256?.toLowerCase().replace(/:/g, '');
+        if (pin !== undefined && pin !== identity.fingerprint.toLowerCase().replace(/:/g, '')) {
+          return refused(label, 'This certificate is not the one the federation pins for the officer');
+        }
+        return { kind: 'officer', id: officer.id, roles: officer.roles, label: `officer:${officer.id}` };
+      }
+      case 'system':
+        if (this.citizenPortals.has(identity.system)) {
+          return { kind: 'portal', system: identity.system, label: identity.system };
+        }
+        return refused(identity.system, 'Systems may not read the audit log');
+      case 'kafka-client':
+        return refused(`kafka:${identity.client}`, 'Kafka clients may not read the audit log');
+    }
+  }
+}
+
+function refused(label: string, message: string): Caller {
+  return { kind: 'refused', label, error: new KopirError('access_denied', message) };
+}

@@ -1,0 +1,242 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { KopirError, toKopirError } from '@kopir/contracts';
+import {
+  AuditLogError,
+  buildAuditEvent,
+  type AuditDecision,
+  type AuditEventKind,
+  type LedgerEntry,
+  type LedgerQuery,
+  type MinuteStatistics,
+} from '@kopir/audit-log';
+import type { LedgerService } from '../ledger/ledger.service';
+import type { Caller } from './caller-resolver';
+
+/** The officer operations; each becomes the `service` of the audit record of the query (`audit:<operation>`). */
+export type OfficerOperation =
+  'search' | 'event' | 'checkpoint' | 'consistency' | 'export' | 'statistics' | 'subject-accesses';
+
+type Params = Readonly<Record<string, string | undefined>>;
+
+const b64 = (hash: Buffer): string => hash.toString('base64');
+const IIN = /^\d{12}$/;
+
+function integer(params: Params, name: string, min: number, fallback?: number): number | undefined {
+  const raw = params[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d{1,15}$/.test(raw) || Number(raw) < min) {
+    throw new KopirError('request_invalid', `${name} must be an integer of at least ${min}`);
+  }
+  return Number(raw);
+}
+
+function instant(params: Params, name: string): string | undefined {
+  const raw = params[name];
+  if (raw === undefined || raw === '') return undefined;
+  const ms = Date.parse(raw);
+  if (!/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(raw) || Number.isNaN(ms)) {
+    throw new KopirError('request_invalid', `${name} must be an RFC 3339 time, e.g. 2025-03-01T09:00:00Z`);
+  }
+  return new Date(ms).toISOString();
+}
+
+function word(params: Params, name: string): string | undefined {
+  const raw = params[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length > 256 || /\p{Cc}/u.test(raw)) throw new KopirError('request_invalid', `${name} is malformed`);
+  return raw;
+}
+
+/**
+ * What the officer API does, in the domain's words; the controller only parses the caller and forwards. Every call,
+ * allowed or denied, is appended to the ledger itself (kind `officer-query`) before its answer leaves.
+ */
+export class OfficerQueryService {
+  constructor(
+    private readonly ledgerService: LedgerService,
+    private readonly instance: string,
+  ) {}
+
+  private get ledger() {
+    return this.ledgerService.ledger;
+  }
+
+  /** Authorises, runs and audits one officer operation. */
+  run<T>(
+    caller: Caller | KopirError,
+    operation: OfficerOperation,
+    details: { subject?: string | null; purpose?: string },
+    action: () => T,
+  ): T {
+    const start = performance.now();
+    let status = 200;
+    let error: KopirError | undefined;
+    try {
+      if (caller instanceof KopirError) throw caller;
+      if (caller.kind === 'refused') throw caller.error;
+      // Citizen portals see one thing only: the accesses to a subject's data.
+      if (caller.kind === 'portal' && operation !== 'subject-accesses') {
+        throw new KopirError('access_denied', 'A citizen portal may only read the accesses to a subject');
+      }
+      return action();
+    } catch (thrown) {
+      error =
+        thrown instanceof AuditLogError ? new KopirError('request_invalid', thrown.message) : toKopirError(thrown);
+      status = error.status;
+      throw error;
+    } finally {
+      const denied = error !== undefined && (error.code === 'access_denied' || error.status === 401);
+      this.record(caller, operation, details, {
+        decision: denied ? 'deny' : 'allow',
+        status,
+        errorCode: error?.code ?? null,
+        latencyMs: performance.now() - start,
+      });
+    }
+  }
+
+  private record(
+    caller: Caller | KopirError,
+    operation: OfficerOperation,
+    details: { subject?: string | null; purpose?: string },
+    outcome: { decision: AuditDecision; status: number; errorCode: string | null; latencyMs: number },
+  ): void {
+    const kind: AuditEventKind = 'officer-query';
+    const client = caller instanceof KopirError ? 'unidentified' : caller.label;
+    const reason =
+      outcome.errorCode ??
+      (caller instanceof KopirError
+        ? 'unidentified'
+        : caller.kind === 'officer'
+          ? `role:${caller.roles.join('+')}`
+          : 'citizen-portal');
+    this.ledgerService.append([
+      buildAuditEvent({
+        eventId: `officer-${randomUUID()}`,
+        time: new Date().toISOString(),
+        kind,
+        gateway: this.instance,
+        client,
+        service: `audit:${operation}`,
+        purpose: details.purpose ?? 'audit',
+        subject:
+          details.subject !== undefined && details.subject !== null && IIN.test(details.subject)
+            ? details.subject
+            : null,
+        decision: outcome.decision,
+        reason,
+        status: outcome.status,
+        errorCode: outcome.errorCode,
+        latencyMs: Math.round(outcome.latencyMs * 1000) / 1000,
+        requestHash: null,
+        responseHash: null,
+      }),
+    ]);
+  }
+
+  search(params: Params): { entries: readonly LedgerEntry[]; next?: number } {
+    const decision = word(params, 'decision');
+    if (decision !== undefined && decision !== 'allow' && decision !== 'deny') {
+      throw new KopirError('request_invalid', 'decision must be allow or deny');
+    }
+    const kind = word(params, 'kind');
+    if (kind !== undefined && kind !== 'service-call' && kind !== 'officer-query') {
+      throw new KopirError('request_invalid', 'kind must be service-call or officer-query');
+    }
+    const query: LedgerQuery = {
+      subject: word(params, 'subject'),
+      client: word(params, 'client'),
+      service: word(params, 'service'),
+      purpose: word(params, 'purpose'),
+      decision,
+      kind,
+      from: instant(params, 'from'),
+      to: instant(params, 'to'),
+      after: integer(params, 'after', 0),
+      limit: integer(params, 'limit', 1, 100),
+    };
+    if (query.limit !== undefined && query.limit > 1000)
+      throw new KopirError('request_invalid', 'limit is at most 1000');
+    return this.ledger.search(query);
+  }
+
+  /** One event with its inclusion proof in the latest checkpoint (RFC 9162 §2.1.3). */
+  event(indexText: string): Record<string, unknown> {
+    const index = integer({ index: indexText }, 'index', 0) as number;
+    const entry = this.ledger.event(index);
+    if (entry === undefined) throw new KopirError('not_found', `No event ${index}`);
+    return { ...entry, ...this.proofOf(index) };
+  }
+
+  private proofOf(index: number): Record<string, unknown> {
+    const checkpoint = this.ledgerService.checkpoint();
+    const leafHash = this.ledger.node(0, index);
+    if (index >= checkpoint.size) return { leafHash: b64(leafHash), inclusion: null, checkpoint: checkpoint.note };
+    return {
+      leafHash: b64(leafHash),
+      inclusion: { treeSize: checkpoint.size, proof: this.ledger.inclusionProof(index, checkpoint.size).map(b64) },
+      checkpoint: checkpoint.note,
+    };
+  }
+
+  checkpoint(): Record<string, unknown> {
+    const c = this.ledgerService.checkpoint();
+    return { size: c.size, rootHash: b64(c.rootHash), note: c.note, signedAt: c.signedAt };
+  }
+
+  /** Consistency proof between two checkpoints (RFC 9162 §2.1.4); `to` defaults to the latest. */
+  consistency(params: Params): Record<string, unknown> {
+    const latest = this.ledgerService.checkpoint();
+    const from = integer(params, 'from', 1) ?? 1;
+    const to = integer(params, 'to', 1, latest.size) ?? latest.size;
+    const first = this.ledger.checkpointAt(from);
+    const second = this.ledger.checkpointAt(to);
+    if (first === undefined || second === undefined) {
+      throw new KopirError('not_found', 'Both sizes must be sizes of signed checkpoints');
+    }
+    if (from > to) throw new KopirError('request_invalid', 'from must not be larger than to');
+    return { from: first.note, to: second.note, proof: this.ledger.consistencyProof(from, to).map(b64) };
+  }
+
+  exportLines(params: Params): Generator<string> {
+    const from = integer(params, 'from', 0, 0) ?? 0;
+    const inclusion = params.inclusion === undefined ? true : params.inclusion === 'true' || params.inclusion === '1';
+    this.ledgerService.checkpoint();
+    return this.ledger.export(this.ledgerService.origin, { from, inclusion });
+  }
+
+  statistics(params: Params): MinuteStatistics[] {
+    const to = instant(params, 'to') ?? new Date(Date.now() + 60_000).toISOString();
+    const from = instant(params, 'from') ?? new Date(Date.parse(to) - 3_600_000).toISOString();
+    return this.ledger.statistics(from, to);
+  }
+
+  /** The citizen view: who accessed this person's data, when, which service, for which purpose, with proofs. */
+  subjectAccesses(iin: string, params: Params): Record<string, unknown> {
+    if (!IIN.test(iin)) throw new KopirError('request_invalid', 'An IIN has 12 digits');
+    const page = this.ledger.search({
+      subject: iin,
+      after: integer(params, 'after', 0),
+      limit: integer(params, 'limit', 1, 100),
+    });
+    const checkpoint = this.ledgerService.checkpoint();
+    // The whole event goes out: it is the leaf, so the citizen (or the portal) can recompute its hash and check
+    // the proof offline. It holds no one else's data: only who asked, when, why, and hashes.
+    const accesses = page.entries.map(({ index, event }) => ({
+      index,
+      event,
+      leafHash: b64(this.ledger.node(0, index)),
+      inclusion:
+        index < checkpoint.size
+          ? { treeSize: checkpoint.size, proof: this.ledger.inclusionProof(index, checkpoint.size).map(b64) }
+          : null,
+    }));
+    return {
+      subject: iin,
+      checkpoint: checkpoint.note,
+      accesses,
+      ...(page.next === undefined ? {} : { next: page.next }),
+    };
+  }
+}

@@ -1,0 +1,32 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { KopirError, isKopirError, problemDetails } from '@kopir/contracts';
+import { AuditLogError } from '@kopir/audit-log';
+
+/** Errors become RFC 9457 problem+json with Köpir's stable `code`; unexpected ones are logged, never shown. */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('audit');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const error = toKopir(exception);
+    if (error.code === 'internal_error') {
+      const detail = exception instanceof Error ? (exception.stack ?? exception.message) : String(exception);
+      this.logger.error(`${request.method} ${request.url}: ${detail}`);
+    }
+    const body = problemDetails(error, { instance: request.url.split('?')[0] ?? request.url });
+    void reply.status(body.status).header('content-type', 'application/problem+json').send(body);
+  }
+}
+
+function toKopir(exception: unknown): KopirError {
+  if (isKopirError(exception)) return exception;
+  if (exception instanceof AuditLogError) return new KopirError('request_invalid', exception.message);
+  const status = exception instanceof HttpException ? exception.getStatus() : 500;
+  if (status === 404) return new KopirError('not_found', 'No such resource');
+  if (status >= 400 && status < 500) return new KopirError('request_invalid', 'The request is malformed');
+  return new KopirError('internal_error', 'Internal error', { cause: exception });
+}

@@ -1,0 +1,125 @@
+import { X509Certificate, createPublicKey, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Kafka } from 'kafkajs';
+import { ed25519Signer, verifierKey } from '@kopir/audit-log';
+import type { Officer } from '@kopir/federation';
+import { loadPrivateKey, revokedSerialsFromCrl, splitCrls } from '@kopir/pki';
+import { AuditModule } from './audit.module';
+import { AuditConsumer } from './consumer/audit.consumer';
+import { LedgerService, type LedgerLogger } from './ledger/ledger.service';
+import { CallerResolver } from './officer/caller-resolver';
+import { OfficerQueryService } from './officer/officer-query.service';
+
+export interface AuditServiceOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  readonly origin: string;
+  /** Ed25519 private key (PEM file) that signs checkpoints. */
+  readonly checkpointKey: string;
+  readonly checkpointIntervalMs: number;
+  readonly tls: { readonly cert: string; readonly key: string; readonly ca: string; readonly crl: string };
+  readonly citizenPortals: readonly string[];
+  /** The officers of the federation document in force (read per request, so a reload takes effect at once). */
+  readonly officers: () => readonly Officer[];
+  /** Kafka to consume `kopir.audit` from; without it only the officer API runs (tests, read-only replicas). */
+  readonly kafka?: Kafka;
+  readonly groupId: string;
+  /** Name of this instance in the audit records of officer queries. */
+  readonly instance?: string;
+  readonly logger?: LedgerLogger;
+}
+
+export interface RunningAuditService {
+  readonly port: number;
+  readonly ledger: LedgerService;
+  /** The log's verifier key (c2sp.org/signed-note), for `kopir audit verify`. */
+  readonly verifierKey: string;
+  readonly checkpointPublicKey: KeyObject;
+  close(): Promise<void>;
+}
+
+/** Certificates of a PEM bundle, in order. */
+function certificates(pem: string): X509Certificate[] {
+  return (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map(
+    (block) => new X509Certificate(block),
+  );
+}
+
+/**
+ * Starts the audit service: the ledger with its checkpoint signer, the `kopir.audit` consumer, and the officer API
+ * over HTTPS with mutual TLS 1.3 (client certificates of the intranet CA only; revoked ones refused by the CRL).
+ */
+export async function startAuditService(options: AuditServiceOptions): Promise<RunningAuditService> {
+  const logger = options.logger ?? new Logger('audit');
+  const privateKey = loadPrivateKey(options.checkpointKey);
+  const signer = ed25519Signer(options.origin, privateKey);
+  const checkpointPublicKey = createPublicKey(privateKey);
+  const ledger = new LedgerService({
+    database: options.database,
+    origin: options.origin,
+    signer,
+    checkpointIntervalMs: options.checkpointIntervalMs,
+    logger,
+  });
+  ledger.start();
+
+  const chainPem = readFileSync(options.tls.ca, 'utf8');
+  const crlPem = readFileSync(options.tls.crl, 'utf8');
+  const chain = certificates(chainPem);
+  const selfSigned = (c: X509Certificate): boolean => c.subject === c.issuer && c.verify(c.publicKey);
+  const callers = new CallerResolver(
+    {
+      trustAnchors: chain.filter(selfSigned),
+      intermediates: chain.filter((c) => !selfSigned(c)),
+      revokedSerials: await revokedSerialsFromCrl(crlPem, chain),
+    },
+    options.officers,
+    new Set(options.citizenPortals),
+  );
+  const queries = new OfficerQueryService(ledger, options.instance ?? 'audit');
+
+  const adapter = new FastifyAdapter({
+    https: {
+      cert: readFileSync(options.tls.cert),
+      key: readFileSync(options.tls.key),
+      ca: chainPem,
+      crl: splitCrls(crlPem),
+      requestCert: true,
+      // Verification stays on: a client without a certificate of the intranet CA never completes the handshake.
+      rejectUnauthorized: true,
+      minVersion: 'TLSv1.3',
+    },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AuditModule.forRoot({ callers, queries }), adapter, {
+    logger: ['error', 'warn'],
+  });
+  app.enableShutdownHooks();
+  await app.listen(options.port, options.host);
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address !== null ? address.port : options.port;
+
+  let consumer: AuditConsumer | undefined;
+  if (options.kafka) {
+    consumer = new AuditConsumer(options.kafka, options.groupId, ledger, logger);
+    await consumer.start();
+  }
+
+  let closed = false;
+  return {
+    port,
+    ledger,
+    verifierKey: verifierKey(options.origin, checkpointPublicKey),
+    checkpointPublicKey,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await consumer?.stop();
+      await app.close();
+      ledger.close();
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import { request } from 'node:https';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { buildAuditEvent, type AuditEvent } from '@kopir/audit-log';
+import { devPkiPaths, initDevPki, type CertificateFiles, type DevPkiPaths } from '@kopir/pki';
+
+/** The systems of the audit tests: a ministry system and a citizen portal. */
+export const PORTAL = 'egov/citizen-portal';
+
+/** A development PKI in `dir`, plus the audit service's TLS server certificate (127.0.0.1, localhost). */
+export async function auditPki(dir: string): Promise<{ paths: DevPkiPaths; server: CertificateFiles }> {
+  const { pki } = await initDevPki(dir, { systems: ['psc/front-office', PORTAL], kafkaClients: [] });
+  const paths = devPkiPaths(dir);
+  const server = {
+    dir: join(dir, 'audit'),
+    cert: join(dir, 'audit', 'tls.pem'),
+    key: join(dir, 'audit', 'tls.key.pem'),
+  };
+  await pki.issue(
+    { kind: 'server', commonName: 'audit', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] },
+    'audit',
+    server,
+  );
+  return { paths, server };
+}
+
+/** A service-call event as the gateway publishes it. */
+export function sampleEvent(i: number, subject = `90010130${String(i % 1000).padStart(4, '0')}`): AuditEvent {
+  return buildAuditEvent({
+    eventId: `req-${i}`,
+    time: new Date(Date.UTC(2025, 2, 1, 9, 0, 0) + i * 1000).toISOString(),
+    kind: 'service-call',
+    gateway: 'gw-1',
+    client: i % 4 === 0 ? 'mia/police' : 'psc/front-office',
+    service: 'mju/population/person-by-iin',
+    purpose: 'driving-licence-issue',
+    subject,
+    decision: i % 10 === 0 ? 'deny' : 'allow',
+    reason: i % 10 === 0 ? 'access_denied' : 'rule:psc-front-office.person-by-iin',
+    status: i % 10 === 0 ? 403 : 200,
+    errorCode: i % 10 === 0 ? 'access_denied' : null,
+    latencyMs: 5 + (i % 20),
+    requestHash: null,
+    responseHash: null,
+  });
+}
+
+export interface HttpsAnswer {
+  readonly status: number;
+  readonly type: string;
+  readonly body: string;
+}
+
+/** GET over mutual TLS with a client certificate of the test PKI (verification of the server stays on). */
+export function get(
+  port: number,
+  path: string,
+  client: CertificateFiles | undefined,
+  ca: string,
+): Promise<HttpsAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'GET',
+        ca: readFileSync(ca),
+        ...(client ? { cert: readFileSync(client.cert), key: readFileSync(client.key) } : {}),
+        servername: 'localhost',
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            type: String(res.headers['content-type'] ?? ''),
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}

@@ -1,0 +1,238 @@
+/**
+ * The audit service end to end: events produced to `kopir.audit` on the embedded broker are appended, checkpointed
+ * and served to officers over real mutual TLS; every officer query is itself audited; proofs verify offline.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { AUDIT_TOPIC } from '@kopir/contracts';
+import {
+  eventLeafHash,
+  openCheckpoint,
+  parseAuditEvent,
+  parseVerifierKey,
+  verifyConsistency,
+  verifyExport,
+  verifyInclusion,
+} from '@kopir/audit-log';
+import { developmentFederation } from '@kopir/federation';
+import { startBroker, type RunningBroker } from '@kopir/kafka-broker';
+import { startAuditService, type RunningAuditService } from '../../apps/audit/src/start-audit';
+import { PORTAL, auditPki, get, sampleEvent } from './audit-fixture';
+
+const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
+
+async function until(check: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('audit service: Kafka in, officer API over mutual TLS out', () => {
+  let dir: string;
+  let broker: RunningBroker;
+  let service: RunningAuditService;
+  let producer: Producer;
+  let pki: Awaited<ReturnType<typeof auditPki>>;
+  const b64 = (s: string): Buffer => Buffer.from(s, 'base64');
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'kopir-audit-'));
+    pki = await auditPki(join(dir, 'pki'));
+    broker = await startBroker({ dataDir: join(dir, 'broker'), port: 0, log: () => undefined });
+    const kafka = new Kafka({ brokers: [broker.address], clientId: 'audit-test', logLevel: logLevel.NOTHING });
+    service = await startAuditService({
+      host: '127.0.0.1',
+      port: 0,
+      database: join(dir, 'audit', 'ledger.db'),
+      origin: 'kopir.test/audit',
+      checkpointKey: pki.paths.auditCheckpoint.key,
+      checkpointIntervalMs: 200,
+      tls: { cert: pki.server.cert, key: pki.server.key, ca: pki.paths.chain, crl: pki.paths.crl },
+      citizenPortals: [PORTAL],
+      officers: () => developmentFederation().officers,
+      kafka,
+      groupId: 'kopir-audit-test',
+      logger: quiet,
+    });
+    producer = kafka.producer();
+    await producer.connect();
+    const events = Array.from({ length: 300 }, (_, i) => sampleEvent(i));
+    await producer.send({
+      topic: AUDIT_TOPIC,
+      acks: -1,
+      messages: events.map((e) => ({ key: e.eventId, value: JSON.stringify(e) })),
+    });
+    await until(() => service.ledger.ledger.size >= 300, '300 events in the ledger');
+  });
+
+  afterAll(async () => {
+    await producer?.disconnect();
+    await service?.close();
+    await broker?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const officer = (): Parameters<typeof get>[2] => pki.paths.officer('officer');
+  const ca = (): string => pki.paths.chain;
+
+  it('appends each event once even when Kafka delivers it again, and skips malformed messages', async () => {
+    await producer.send({
+      topic: AUDIT_TOPIC,
+      acks: -1,
+      messages: [
+        ...[0, 1, 2].map((i) => ({ key: `req-${i}`, value: JSON.stringify(sampleEvent(i)) })),
+        { key: 'bad', value: '{"v":1,"eventId":"x"}' },
+        { key: 'req-300', value: JSON.stringify(sampleEvent(300)) },
+      ],
+    });
+    await until(() => service.ledger.ledger.eventById('req-300') !== undefined, 'req-300');
+    const ids = service.ledger.ledger.search({ kind: 'service-call', limit: 1000 }).entries.map((e) => e.event.eventId);
+    expect(ids).toHaveLength(301);
+    expect(new Set(ids).size).toBe(301);
+  });
+
+  it('searches by subject and decision, paginated, and audits the search itself', async () => {
+    const subject = sampleEvent(10).subject as string;
+    const answer = await get(service.port, `/v1/events?subject=${subject}&limit=1`, officer(), ca());
+    expect(answer.status).toBe(200);
+    const page = JSON.parse(answer.body) as { entries: { index: number; event: { subject: string } }[]; next?: number };
+    expect(page.entries).toHaveLength(1);
+    expect(page.entries[0]?.event.subject).toBe(subject);
+    const denials = JSON.parse((await get(service.port, '/v1/events?decision=deny&limit=1000', officer(), ca())).body);
+    expect((denials as { entries: unknown[] }).entries.length).toBeGreaterThanOrEqual(30);
+    const audited = service.ledger.ledger.search({ kind: 'officer-query', subject, limit: 10 }).entries;
+    expect(audited.map((e) => [e.event.client, e.event.service])).toContainEqual(['officer:officer', 'audit:search']);
+  });
+
+  it('serves one event with an inclusion proof that verifies against the signed checkpoint', async () => {
+    const answer = JSON.parse((await get(service.port, '/v1/events/42', officer(), ca())).body) as {
+      event: unknown;
+      inclusion: { treeSize: number; proof: string[] };
+      checkpoint: string;
+    };
+    const checkpoint = openCheckpoint(answer.checkpoint, [parseVerifierKey(service.verifierKey)]);
+    const leaf = eventLeafHash(parseAuditEvent(answer.event));
+    expect(() =>
+      verifyInclusion(leaf, 42, answer.inclusion.treeSize, answer.inclusion.proof.map(b64), checkpoint.rootHash),
+    ).not.toThrow();
+  });
+
+  it('proves consistency between two checkpoints', async () => {
+    const first = service.ledger.ledger.checkpoints(1, 1_000_000)[0] as { size: number };
+    service.ledger.append([sampleEvent(1000)]);
+    const latest = service.ledger.checkpoint();
+    const answer = JSON.parse(
+      (await get(service.port, `/v1/proofs/consistency?from=${first.size}&to=${latest.size}`, officer(), ca())).body,
+    ) as { from: string; to: string; proof: string[] };
+    const verifiers = [parseVerifierKey(service.verifierKey)];
+    const a = openCheckpoint(answer.from, verifiers);
+    const b = openCheckpoint(answer.to, verifiers);
+    expect(() => verifyConsistency(a.size, b.size, a.rootHash, b.rootHash, answer.proof.map(b64))).not.toThrow();
+  });
+
+  it('exports NDJSON with proofs that the offline verifier accepts', async () => {
+    const answer = await get(service.port, '/v1/export', pki.paths.officer('auditor'), ca());
+    expect(answer.status).toBe(200);
+    expect(answer.type).toContain('application/x-ndjson');
+    const report = verifyExport(answer.body.split('\n'), { verifiers: [parseVerifierKey(service.verifierKey)] });
+    expect(report).toMatchObject({ ok: true });
+    expect(report.inclusionProofs).toBe(report.events);
+  });
+
+  it('counts calls and denials per minute', async () => {
+    const answer = await get(
+      service.port,
+      '/v1/statistics?from=2025-03-01T09:00:00Z&to=2025-03-01T09:10:00Z',
+      officer(),
+      ca(),
+    );
+    const rows = JSON.parse(answer.body) as { minute: string; calls: number; denials: number }[];
+    expect(rows.find((r) => r.minute === '2025-03-01T09:00')).toBeDefined();
+    // Events 0..300 fall in these ten minutes (one a second); every tenth is a denial.
+    expect(rows.reduce((s, r) => s + r.calls, 0)).toBe(301);
+    expect(rows.reduce((s, r) => s + r.denials, 0)).toBe(31);
+  });
+
+  it('shows a citizen who accessed their data, to an officer and to the citizen portal, with proofs', async () => {
+    const subject = sampleEvent(7).subject as string;
+    for (const client of [officer(), pki.paths.system(PORTAL).tls]) {
+      const answer = await get(service.port, `/v1/subjects/${subject}/accesses`, client, ca());
+      expect(answer.status).toBe(200);
+      const body = JSON.parse(answer.body) as {
+        checkpoint: string;
+        accesses: {
+          index: number;
+          event: { client: string; purpose: string };
+          inclusion: { treeSize: number; proof: string[] };
+        }[];
+      };
+      const checkpoint = openCheckpoint(body.checkpoint, [parseVerifierKey(service.verifierKey)]);
+      const calls = body.accesses.filter((a) => a.event.client !== 'officer:officer');
+      expect(calls.length).toBeGreaterThan(0);
+      for (const access of body.accesses.filter((a) => a.inclusion !== null)) {
+        const leaf = eventLeafHash(parseAuditEvent(access.event));
+        verifyInclusion(
+          leaf,
+          access.index,
+          access.inclusion.treeSize,
+          access.inclusion.proof.map(b64),
+          checkpoint.rootHash,
+        );
+      }
+    }
+  });
+
+  it('refuses the citizen portal everything but the citizen view, and other systems everything', async () => {
+    const portal = await get(service.port, '/v1/events', pki.paths.system(PORTAL).tls, ca());
+    expect(portal.status).toBe(403);
+    expect(portal.type).toContain('application/problem+json');
+    expect(JSON.parse(portal.body)).toMatchObject({ code: 'access_denied' });
+    const system = await get(
+      service.port,
+      '/v1/subjects/900101300007/accesses',
+      pki.paths.system('psc/front-office').tls,
+      ca(),
+    );
+    expect(JSON.parse(system.body)).toMatchObject({ code: 'access_denied', status: 403 });
+    // The denials are audited too.
+    const denied = service.ledger.ledger.search({ kind: 'officer-query', decision: 'deny', limit: 100 }).entries;
+    expect(denied.map((e) => e.event.client)).toEqual(expect.arrayContaining([PORTAL, 'psc/front-office']));
+  });
+
+  it('refuses a connection without a client certificate, and one from another CA', async () => {
+    await expect(get(service.port, '/v1/checkpoints/latest', undefined, ca())).rejects.toThrow();
+    const other = await auditPki(join(dir, 'other-pki'));
+    await expect(get(service.port, '/v1/checkpoints/latest', other.paths.officer('officer'), ca())).rejects.toThrow();
+  });
+
+  it('refuses an officer the federation document does not list', async () => {
+    const answer = await get(service.port, '/v1/checkpoints/latest', pki.paths.officer('auditor'), ca());
+    expect(answer.status).toBe(200);
+    const withoutAuditor = (): ReturnType<typeof developmentFederation>['officers'] =>
+      developmentFederation().officers.filter((o) => o.id !== 'auditor');
+    // Same CA, same certificate, but the federation no longer names the officer.
+    const service2 = await startAuditService({
+      host: '127.0.0.1',
+      port: 0,
+      database: join(dir, 'audit2', 'ledger.db'),
+      origin: 'kopir.test/audit2',
+      checkpointKey: pki.paths.auditCheckpoint.key,
+      checkpointIntervalMs: 200,
+      tls: { cert: pki.server.cert, key: pki.server.key, ca: pki.paths.chain, crl: pki.paths.crl },
+      citizenPortals: [],
+      officers: withoutAuditor,
+      groupId: 'unused',
+      logger: quiet,
+    });
+    try {
+      const refused = await get(service2.port, '/v1/checkpoints/latest', pki.paths.officer('auditor'), ca());
+      expect(JSON.parse(refused.body)).toMatchObject({ code: 'access_denied' });
+    } finally {
+      await service2.close();
+    }
+  });
+});
