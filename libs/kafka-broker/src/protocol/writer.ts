@@ -13,6 +13,7 @@ export class Writer {
     return this.pos;
   }
 
+  /** Makes room for n bytes and returns where they go. It may replace `this.buf`: callers read it afterwards. */
   private reserve(n: number): number {
     const at = this.pos;
     if (at + n > this.buf.length) {
@@ -25,7 +26,8 @@ export class Writer {
   }
 
   int8(value: number): this {
-    this.buf.writeInt8(value, this.reserve(1));
+    const at = this.reserve(1);
+    this.buf.writeInt8(value, at);
     return this;
   }
 
@@ -34,12 +36,14 @@ export class Writer {
   }
 
   int16(value: number): this {
-    this.buf.writeInt16BE(value, this.reserve(2));
+    const at = this.reserve(2);
+    this.buf.writeInt16BE(value, at);
     return this;
   }
 
   int32(value: number): this {
-    this.buf.writeInt32BE(value, this.reserve(4));
+    const at = this.reserve(4);
+    this.buf.writeInt32BE(value, at);
     return this;
   }
 
@@ -52,7 +56,8 @@ export class Writer {
   }
 
   bigInt64(value: bigint): this {
-    this.buf.writeBigInt64BE(value, this.reserve(8));
+    const at = this.reserve(8);
+    this.buf.writeBigInt64BE(value, at);
     return this;
   }
 
@@ -60,20 +65,23 @@ export class Writer {
     if (value === null) return this.int16(-1);
     const length = Buffer.byteLength(value, 'utf8');
     this.int16(length);
-    this.buf.write(value, this.reserve(length), length, 'utf8');
+    const at = this.reserve(length);
+    this.buf.write(value, at, length, 'utf8');
     return this;
   }
 
   bytes(value: Buffer | null): this {
     if (value === null) return this.int32(-1);
     this.int32(value.length);
-    value.copy(this.buf, this.reserve(value.length));
+    const at = this.reserve(value.length);
+    value.copy(this.buf, at);
     return this;
   }
 
   /** Raw bytes with no length prefix (record batches already framed). */
   raw(value: Buffer): this {
-    value.copy(this.buf, this.reserve(value.length));
+    const at = this.reserve(value.length);
+    value.copy(this.buf, at);
     return this;
   }
 
