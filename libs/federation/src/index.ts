@@ -43,3 +43,4 @@ export { DEVELOPMENT_DENIALS, DEVELOPMENT_SERVICES, developmentFederation } from
 export { serviceValidators, type ServiceValidators } from './service-validators';
 export { FederationModule } from './federation.module';
 export { diffFederation, type FederationChange } from './diff-federation';
+export { FederationIndex } from './federation-index';

@@ -1,0 +1,64 @@
+import type { KeyObject } from 'node:crypto';
+import { jwkToPublicKey } from '@kopir/pki';
+import type { FederationDocument, Officer, ServiceDefinition, SystemDefinition } from './federation-document';
+import { OFFICER_URI_PREFIX } from './federation-document';
+
+/**
+ * Lookups a service needs per request, built once per document: a system by id or by its TLS certificate
+ * fingerprint, a system's signing key by `kid`, a service by id, an officer by certificate identity. Build a new
+ * index in the loader's onChange, beside the access policy.
+ */
+export class FederationIndex {
+  private readonly systems = new Map<string, SystemDefinition>();
+  private readonly byFingerprint = new Map<string, SystemDefinition>();
+  private readonly keys = new Map<string, Map<string, KeyObject>>();
+  private readonly services = new Map<string, ServiceDefinition>();
+  private readonly officers = new Map<string, Officer>();
+
+  constructor(readonly document: FederationDocument) {
+    for (const agency of document.agencies) {
+      for (const system of agency.systems) {
+        this.systems.set(system.id, system);
+        if (system.tlsCertificateSha256 !== undefined) this.byFingerprint.set(system.tlsCertificateSha256, system);
+        // Validation has checked that every JWK parses and that its kid is its RFC 7638 thumbprint.
+        this.keys.set(system.id, new Map((system.signingKeys ?? []).map((jwk) => [jwk.kid, jwkToPublicKey(jwk)])));
+      }
+    }
+    for (const service of document.services) this.services.set(service.id, service);
+    for (const officer of document.officers) this.officers.set(officer.certificateIdentity, officer);
+  }
+
+  system(id: string): SystemDefinition | undefined {
+    return this.systems.get(id);
+  }
+
+  /** The system whose registered TLS certificate has this SHA-256 fingerprint (lower-case hex of the DER). */
+  systemByTlsFingerprint(sha256: string): SystemDefinition | undefined {
+    return this.byFingerprint.get(sha256.toLowerCase());
+  }
+
+  /**
+   * The public key `kid` of a system's signing keys, or undefined: a signature by a key the federation does not
+   * list for that system never verifies, even if another system lists it.
+   */
+  signingKey(systemId: string, kid: string): KeyObject | undefined {
+    return this.keys.get(systemId)?.get(kid);
+  }
+
+  service(id: string): ServiceDefinition | undefined {
+    return this.services.get(id);
+  }
+
+  /**
+   * The officer with this certificate identity (`urn:kopir:officer:<id>`); when the document pins the certificate,
+   * only that certificate (by SHA-256 fingerprint) counts.
+   */
+  officer(identity: string, certificateSha256?: string): Officer | undefined {
+    if (!identity.startsWith(OFFICER_URI_PREFIX)) return undefined;
+    const officer = this.officers.get(identity);
+    if (officer?.certificateSha256 !== undefined && officer.certificateSha256 !== certificateSha256?.toLowerCase()) {
+      return undefined;
+    }
+    return officer;
+  }
+}
