@@ -113,7 +113,7 @@ describe('embedded broker: bad input never crashes it or corrupts a log', () => 
       2,
     );
     const flipped = Buffer.from(good);
-    flipped[flipped.length - 2] ^= 0xff; // inside the record, covered by the batch CRC
+    flipped.writeUInt8((flipped.readUInt8(flipped.length - 2) ^ 0xff) & 0xff, flipped.length - 2); // inside the record, covered by the batch CRC
     client.send(flipped);
     const corrupt = await kafkajsDecode('produce/v3/response', (await client.response()) as Buffer).catch(
       (e: { type?: string }) => e.type,
