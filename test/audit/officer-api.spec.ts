@@ -2,6 +2,7 @@
  * The audit service end to end: events produced to `kopir.audit` on the embedded broker are appended, checkpointed
  * and served to officers over real mutual TLS; every officer query is itself audited; proofs verify offline.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,10 +16,12 @@ import {
   verifyConsistency,
   verifyExport,
   verifyInclusion,
+  verifierKey,
 } from '@kopir/audit-log';
 import { developmentFederation } from '@kopir/federation';
 import { startBroker, type RunningBroker } from '@kopir/kafka-broker';
 import { startAuditService, type RunningAuditService } from '../../apps/audit/src/start-audit';
+import { runCli } from '../../apps/cli/src/cli';
 import { PORTAL, auditPki, get, sampleEvent } from './audit-fixture';
 
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
@@ -207,6 +210,28 @@ describe('audit service: Kafka in, officer API over mutual TLS out', () => {
     await expect(get(service.port, '/v1/checkpoints/latest', undefined, ca())).rejects.toThrow();
     const other = await auditPki(join(dir, 'other-pki'));
     await expect(get(service.port, '/v1/checkpoints/latest', other.paths.officer('officer'), ca())).rejects.toThrow();
+  });
+
+  it('answers `kopir audit verify`, `search` and `checkpoint` through the officer API', async () => {
+    const io = {
+      out: '',
+      err: '',
+      stdout: (s: string) => void (io.out += s),
+      stderr: (s: string) => void (io.err += s),
+    };
+    const common = ['--url', `https://127.0.0.1:${service.port}`, '--pki', pki.paths.root];
+    expect(await runCli(['audit', 'verify', ...common, '--key', service.verifierKey], io)).toBe(0);
+    expect(io.out).toMatch(/ok: https:\/\/127\.0\.0\.1:\d+: \d+ events/);
+    expect(io.err).toContain('100%');
+    const subject = sampleEvent(5).subject as string;
+    expect(await runCli(['audit', 'search', ...common, '--subject', subject, '--decision', 'allow'], io)).toBe(0);
+    expect(io.out).toContain(subject);
+    expect(await runCli(['audit', 'checkpoint', ...common, '--key', service.verifierKey], io)).toBe(0);
+    expect(io.out).toContain('signature ok: tree size');
+    // Another key under the same name: no trusted signature, exit 1.
+    const other = verifierKey('kopir.test/audit', generateKeyPairSync('ed25519').publicKey);
+    expect(await runCli(['audit', 'verify', ...common, '--key', other, '--no-progress'], io)).toBe(1);
+    expect(io.err).toContain('signature_invalid');
   });
 
   it('refuses an officer the federation document does not list', async () => {

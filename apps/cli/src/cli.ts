@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { isKopirError } from '@kopir/contracts';
+import { registerAuditCommands } from './commands/audit.command';
 import { registerConfigCommands } from './commands/config.command';
 import { registerDataCommands } from './commands/data.command';
 import { registerFederationCommands } from './commands/federation.command';
@@ -14,6 +15,7 @@ const REGISTRATIONS: ReadonlyArray<(program: Command, out: Output) => void> = [
   registerDataCommands,
   registerFederationCommands,
   registerRulesCommands,
+  registerAuditCommands,
 ];
 
 export function buildProgram(out: Output): Command {

@@ -106,6 +106,7 @@ export class LogVerifier {
       );
     }
     this.checkRoot(this.head, 'the export checkpoint');
+    this.options.onProgress?.(this.events, header.to - header.from);
     if (this.trusted !== undefined && !this.trustedChecked) {
       throw new AuditLogError('log_inconsistent', 'the trusted checkpoint could not be checked against this export');
     }
