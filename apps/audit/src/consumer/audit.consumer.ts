@@ -16,8 +16,16 @@ export class AuditConsumer {
     groupId: string,
     private readonly ledger: LedgerService,
     private readonly logger: LedgerLogger,
+    /** Kafka's session timeout: how soon a crashed instance's partitions move to another (default 30 s). */
+    sessionTimeoutMs = 30_000,
   ) {
-    this.consumer = kafka.consumer({ groupId, allowAutoTopicCreation: true, maxWaitTimeInMs: 100 });
+    this.consumer = kafka.consumer({
+      groupId,
+      allowAutoTopicCreation: true,
+      maxWaitTimeInMs: 100,
+      sessionTimeout: sessionTimeoutMs,
+      heartbeatInterval: Math.max(100, Math.floor(sessionTimeoutMs / 10)),
+    });
   }
 
   async start(): Promise<void> {
