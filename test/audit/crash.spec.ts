@@ -7,37 +7,17 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kafka, logLevel } from 'kafkajs';
 import { AUDIT_TOPIC } from '@kopir/contracts';
 import { SqliteLedger, ed25519Signer, ed25519Verifier, verifyExport } from '@kopir/audit-log';
 import { startBroker, type RunningBroker } from '@kopir/kafka-broker';
 import { sampleEvent } from './audit-fixture';
+import { TS_REGISTER } from './ts-worker';
 
-const ROOT = resolve(__dirname, '..', '..');
-
-/**
- * Runs a TypeScript file in a plain node process: a require hook transpiles .ts with the compiler the repository
- * already has and maps @kopir/* to the libs, as jest's moduleNameMapper does.
- */
-const REGISTER = `
-const Module = require('node:module'); const path = require('node:path'); const fs = require('node:fs');
-const ts = require(${JSON.stringify(join(ROOT, 'node_modules', 'typescript'))});
-const root = ${JSON.stringify(ROOT)};
-const resolveFilename = Module._resolveFilename;
-Module._resolveFilename = function (request, ...rest) {
-  const m = /^@kopir\\/([a-z-]+)$/.exec(request);
-  return resolveFilename.call(this, m ? path.join(root, 'libs', m[1], 'src', 'index.ts') : request, ...rest);
-};
-require.extensions['.ts'] = function (module, filename) {
-  const options = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true,
-    experimentalDecorators: true, emitDecoratorMetadata: true };
-  module._compile(ts.transpileModule(fs.readFileSync(filename, 'utf8'), { compilerOptions: options, fileName: filename }).outputText, filename);
-};
-process.argv.splice(1, 0, '-');
-require(process.argv[2]);
-`;
+// The child is a plain node process running TypeScript: the require hook, then the script as argv[1].
+const REGISTER = `${TS_REGISTER}\nprocess.argv.splice(1, 0, '-');\nrequire(process.argv[2]);\n`;
 
 function startChild(options: object): ChildProcess {
   const child = spawn(process.execPath, ['-e', REGISTER, join(__dirname, 'crash-child.ts'), JSON.stringify(options)], {

@@ -17,7 +17,7 @@ import {
   ed25519Verifier,
   encodeLeaf,
   sha256Hex,
-  verifyExportStream,
+  verifyExportParallel,
   type AuditEvent,
 } from '@kopir/audit-log';
 import { percentile, printTable } from './measure';
@@ -88,7 +88,7 @@ export async function run(args: readonly string[]): Promise<void> {
 
     const verifyStart = performance.now();
     const lines = createReadStream(exportPath, { highWaterMark: 1 << 20 });
-    const report = await verifyExportStream(lines, { verifiers: [ed25519Verifier(ORIGIN, publicKey)] });
+    const report = await verifyExportParallel(lines, { verifiers: [ed25519Verifier(ORIGIN, publicKey)] });
     const verifySeconds = (performance.now() - verifyStart) / 1000;
     if (!report.ok || report.events !== total) throw new Error(`verification failed: ${report.problem ?? '?'}`);
 

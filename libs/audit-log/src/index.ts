@@ -57,7 +57,16 @@ export {
   type ExportLine,
   type ExportSource,
 } from './export-format';
-export { LogVerifier, verifyExport, verifyExportStream, type VerifyOptions, type VerifyReport } from './log-verifier';
+export {
+  LogVerifier,
+  hashEventLine,
+  verifyExport,
+  verifyExportStream,
+  type HashedEvent,
+  type VerifyOptions,
+  type VerifyReport,
+} from './log-verifier';
+export { verifyExportParallel, type HashedBatch, type ParallelOptions } from './parallel-verify';
 export {
   SqliteLedger,
   type AppendResult,

@@ -49,6 +49,35 @@ const hashes = (value: unknown, what: string): Buffer[] => {
   return value.map((v) => fromB64(v, what));
 };
 
+/** An event line with its leaf hash recomputed; what {@link LogVerifier.hashedEvent} takes. */
+export interface HashedEvent {
+  /** The index the line claims. */
+  readonly index: unknown;
+  readonly leafHash?: Buffer;
+  /** Why the event is not a valid audit event. */
+  readonly error?: string;
+  /** The line's stored leaf hash differs from the recomputed one. */
+  readonly storedMismatch?: boolean;
+  readonly inclusion?: unknown;
+}
+
+/**
+ * The order-independent part of checking an event line: validate the event and recompute its leaf hash from its
+ * canonical JSON. Pure, so worker threads can run it on many lines at once.
+ */
+export function hashEventLine(line: ExportEvent): HashedEvent {
+  const base = { index: line.index, ...(line.inclusion === undefined ? {} : { inclusion: line.inclusion }) };
+  let leafHash: Buffer;
+  try {
+    leafHash = eventLeafHash(parseAuditEvent(line.event));
+  } catch (error) {
+    return { ...base, error: error instanceof Error ? error.message : String(error) };
+  }
+  // Comparing base64 texts: one encoding per event instead of a decode and a check.
+  const storedMismatch = line.leafHash !== undefined && leafHash.toString('base64') !== line.leafHash;
+  return { ...base, leafHash, storedMismatch };
+}
+
 /**
  * Verifies an export line by line, in constant memory: recomputes every leaf hash from the event's canonical JSON,
  * rebuilds the tree from the header's frontier, checks every checkpoint's signature against the trusted keys and
@@ -163,29 +192,42 @@ export class LogVerifier {
   }
 
   private onEvent(line: ExportEvent): void {
-    const frontier = this.frontier as Frontier;
-    const header = this.header as ExportHeader;
+    this.hashedEvent(hashEventLine(line));
+  }
+
+  /**
+   * Takes an event line whose leaf hash was already computed by {@link hashEventLine} (possibly on a worker
+   * thread): everything that depends on order happens here, in index order.
+   */
+  hashedEvent(hashed: HashedEvent): void {
+    const frontier = this.frontier;
+    const header = this.header;
+    if (frontier === undefined || header === undefined) {
+      throw new AuditLogError('export_invalid', 'the export does not start with a header');
+    }
     const expected = frontier.size;
-    if (line.index !== expected) {
-      const what = typeof line.index === 'number' && line.index > expected ? 'missing' : 'duplicated or out of order';
-      throw new AuditLogError('log_inconsistent', `event ${expected} is ${what} (found index ${line.index})`, expected);
+    if (hashed.index !== expected) {
+      const found = hashed.index;
+      const what = typeof found === 'number' && found > expected ? 'missing' : 'duplicated or out of order';
+      throw new AuditLogError(
+        'log_inconsistent',
+        `event ${expected} is ${what} (found index ${String(found)})`,
+        expected,
+      );
     }
-    if (expected >= header.to)
+    if (expected >= header.to) {
       throw new AuditLogError('export_invalid', 'more events than the checkpoint covers', expected);
-    let leafHash: Buffer;
-    try {
-      leafHash = eventLeafHash(parseAuditEvent(line.event));
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      throw new AuditLogError('event_invalid', `event ${expected}: ${message}`, expected);
     }
-    // Comparing base64 texts: one encoding per event instead of a decode and a check.
-    if (line.leafHash !== undefined && leafHash.toString('base64') !== line.leafHash) {
+    const leafHash = hashed.leafHash;
+    if (hashed.error !== undefined || leafHash === undefined) {
+      throw new AuditLogError('event_invalid', `event ${expected}: ${hashed.error ?? 'no leaf hash'}`, expected);
+    }
+    if (hashed.storedMismatch === true) {
       throw new AuditLogError('log_inconsistent', `event ${expected} does not match its stored leaf hash`, expected);
     }
-    if (line.inclusion !== undefined) {
+    if (hashed.inclusion !== undefined) {
       const head = this.head as Checkpoint;
-      const proof = hashes(line.inclusion, 'inclusion proof');
+      const proof = hashes(hashed.inclusion, 'inclusion proof');
       this.wrapProof(() => verifyInclusion(leafHash, expected, head.size, proof, head.rootHash), expected);
       this.inclusionProofs += 1;
     }

@@ -8,7 +8,7 @@ import {
   openCheckpoint,
   parseVerifierKey,
   verifyExport,
-  verifyExportStream,
+  verifyExportParallel,
   type NoteVerifier,
   type VerifyReport,
 } from '@kopir/audit-log';
@@ -103,7 +103,7 @@ async function verify(options: VerifyOptions, out: Output): Promise<void> {
   let source: string;
   if (options.file !== undefined) {
     source = options.file;
-    report = await verifyExportStream(createReadStream(options.file, { highWaterMark: 1 << 20 }), settings);
+    report = await verifyExportParallel(createReadStream(options.file, { highWaterMark: 1 << 20 }), settings);
   } else if (options.database !== undefined) {
     source = options.database;
     if (!existsSync(options.database)) throw new UsageError(`no ledger at ${options.database}`);
@@ -120,7 +120,7 @@ async function verify(options: VerifyOptions, out: Output): Promise<void> {
       response.resume();
       throw new Error(`the officer API refused the export (HTTP ${response.statusCode})`);
     }
-    report = await verifyExportStream(response, settings);
+    report = await verifyExportParallel(response, settings);
   }
   if (options.progress) out.stderr('\n');
   if (!report.ok) {
