@@ -206,6 +206,23 @@ describe('audit service: Kafka in, officer API over mutual TLS out', () => {
     expect(denied.map((e) => e.event.client)).toEqual(expect.arrayContaining([PORTAL, 'psc/front-office']));
   });
 
+  it('answers malformed queries with request_invalid, never an internal error', async () => {
+    for (const path of [
+      '/v1/events?subject=a&subject=b',
+      '/v1/events?limit=5000',
+      '/v1/events?from=yesterday',
+      '/v1/events?decision=maybe',
+      '/v1/events/-1',
+      '/v1/proofs/consistency?from=abc',
+      '/v1/subjects/12345/accesses',
+    ]) {
+      const answer = await get(service.port, path, officer(), ca());
+      expect([path, answer.status, JSON.parse(answer.body).code]).toEqual([path, 400, 'request_invalid']);
+    }
+    const missing = await get(service.port, '/v1/events/99999999', officer(), ca());
+    expect(JSON.parse(missing.body)).toMatchObject({ code: 'not_found', status: 404 });
+  });
+
   it('refuses a connection without a client certificate, and one from another CA', async () => {
     await expect(get(service.port, '/v1/checkpoints/latest', undefined, ca())).rejects.toThrow();
     const other = await auditPki(join(dir, 'other-pki'));

@@ -22,8 +22,15 @@ type Params = Readonly<Record<string, string | undefined>>;
 const b64 = (hash: Buffer): string => hash.toString('base64');
 const IIN = /^\d{12}$/;
 
+/** A query parameter given once; a repeated one (`?a=1&a=2` arrives as an array) is refused. */
+function single(params: Params, name: string): string | undefined {
+  const raw: unknown = params[name];
+  if (raw === undefined || typeof raw === 'string') return raw;
+  throw new KopirError('request_invalid', `${name} may be given once`);
+}
+
 function integer(params: Params, name: string, min: number, fallback?: number): number | undefined {
-  const raw = params[name];
+  const raw = single(params, name);
   if (raw === undefined || raw === '') return fallback;
   if (!/^\d{1,15}$/.test(raw) || Number(raw) < min) {
     throw new KopirError('request_invalid', `${name} must be an integer of at least ${min}`);
@@ -32,7 +39,7 @@ function integer(params: Params, name: string, min: number, fallback?: number): 
 }
 
 function instant(params: Params, name: string): string | undefined {
-  const raw = params[name];
+  const raw = single(params, name);
   if (raw === undefined || raw === '') return undefined;
   const ms = Date.parse(raw);
   if (!/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(raw) || Number.isNaN(ms)) {
@@ -42,7 +49,7 @@ function instant(params: Params, name: string): string | undefined {
 }
 
 function word(params: Params, name: string): string | undefined {
-  const raw = params[name];
+  const raw = single(params, name);
   if (raw === undefined || raw === '') return undefined;
   if (raw.length > 256 || /\p{Cc}/u.test(raw)) throw new KopirError('request_invalid', `${name} is malformed`);
   return raw;
@@ -201,7 +208,8 @@ export class OfficerQueryService {
 
   exportLines(params: Params): Generator<string> {
     const from = integer(params, 'from', 0, 0) ?? 0;
-    const inclusion = params.inclusion === undefined ? true : params.inclusion === 'true' || params.inclusion === '1';
+    const flag = single(params, 'inclusion');
+    const inclusion = flag === undefined ? true : flag === 'true' || flag === '1';
     this.ledgerService.checkpoint();
     return this.ledger.export(this.ledgerService.origin, { from, inclusion });
   }
