@@ -40,7 +40,7 @@ function ledgerOf(n: number, every = 10): SqliteLedger {
   return ledger;
 }
 
-const lines = (ledger: SqliteLedger, options: { from?: number; inclusion?: boolean } = {}): string[] => [
+const lines = (ledger: SqliteLedger, options: { from?: number; to?: number; inclusion?: boolean } = {}): string[] => [
   ...ledger.export(origin, options),
 ];
 
@@ -64,6 +64,13 @@ describe('SqliteLedger (in memory) and the export verifier', () => {
       from: 23,
       events: 34,
     });
+    expect(verifyExport(lines(ledger, { from: 23, to: 40, inclusion: true }), { verifiers })).toMatchObject({
+      ok: true,
+      from: 23,
+      to: 40,
+      events: 17,
+    });
+    expect(() => lines(ledger, { to: 41 })).toThrow(expect.objectContaining({ code: 'checkpoint_invalid' }));
   });
 
   it('searches by indexed fields with a cursor, and counts calls and denials per minute', () => {

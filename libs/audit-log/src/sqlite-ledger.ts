@@ -340,11 +340,21 @@ export class SqliteLedger implements NodeSource, ExportSource {
       .all(from, to);
   }
 
-  /** The NDJSON export of [from, latest checkpoint), see export-format.ts. */
-  export(origin: string, options: { from?: number; inclusion?: boolean } = {}): Generator<string> {
-    const latest = this.latestCheckpoint();
-    if (latest === undefined) throw new AuditLogError('checkpoint_invalid', 'the ledger has no checkpoint yet');
-    return exportLines(this, { origin, from: options.from ?? 0, checkpoint: latest.note, ...options });
+  /**
+   * The NDJSON export of [from, to), see export-format.ts. `to` must be the size of a signed checkpoint (default: the
+   * latest), so that everything exported is covered by a signature.
+   */
+  export(origin: string, options: { from?: number; to?: number; inclusion?: boolean } = {}): Generator<string> {
+    const head = options.to === undefined ? this.latestCheckpoint() : this.checkpointAt(options.to);
+    if (head === undefined) {
+      throw new AuditLogError('checkpoint_invalid', `no signed checkpoint of size ${options.to ?? '(latest)'}`);
+    }
+    return exportLines(this, {
+      origin,
+      from: options.from ?? 0,
+      checkpoint: head.note,
+      inclusion: options.inclusion ?? false,
+    });
   }
 }
 

@@ -208,10 +208,14 @@ export class OfficerQueryService {
 
   exportLines(params: Params): Generator<string> {
     const from = integer(params, 'from', 0, 0) ?? 0;
+    const to = integer(params, 'to', 0);
     const flag = single(params, 'inclusion');
     const inclusion = flag === undefined ? true : flag === 'true' || flag === '1';
     this.ledgerService.checkpoint();
-    return this.ledger.export(this.ledgerService.origin, { from, inclusion });
+    if (to !== undefined && this.ledger.checkpointAt(to) === undefined) {
+      throw new KopirError('not_found', `No signed checkpoint of size ${to}: a range must end at one`);
+    }
+    return this.ledger.export(this.ledgerService.origin, { from, inclusion, ...(to === undefined ? {} : { to }) });
   }
 
   statistics(params: Params): MinuteStatistics[] {
