@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import {
   SqliteLedger,
   ed25519Signer,
+  ed25519Verifier,
   eventLeafHash,
   parseAuditEvent,
   signCheckpoint,
@@ -18,6 +19,7 @@ import {
   type AuditEvent,
 } from '@kopir/audit-log';
 import { runCli } from '../../apps/cli/src/cli';
+import { LedgerService } from '../../apps/audit/src/ledger/ledger.service';
 import { sampleEvent } from './audit-fixture';
 
 const ORIGIN = 'kopir.test/audit';
@@ -191,5 +193,36 @@ describe('kopir audit verify against a tampered ledger database', () => {
     const forked = await verify(db, '--witness', witness);
     expect(forked.code).toBe(1);
     expect(forked.err).toContain('no longer contains the trusted checkpoint');
+  });
+
+  it('keeps the audit service from starting on a rolled-back database (its own witness file)', () => {
+    const witnessFile = join(dir, 'witness', 'last-checkpoint.txt');
+    const service = (): LedgerService =>
+      new LedgerService({
+        database: db,
+        origin: ORIGIN,
+        signer,
+        checkpointIntervalMs: 1000,
+        logger: { log: () => undefined, warn: () => undefined, error: () => undefined },
+        witnessFile,
+        verifier: ed25519Verifier(ORIGIN, keys.publicKey),
+      });
+    const first = service();
+    first.start();
+    first.append([sampleEvent(200)]);
+    first.close();
+    expect(readFileSync(witnessFile, 'utf8')).toContain(`${ORIGIN}\n201\n`);
+    // A restart on the same database is fine.
+    const second = service();
+    second.start();
+    second.close();
+    // The database restored from an older state: refused, and nothing is signed.
+    withDb(db, (d) => {
+      d.prepare('DELETE FROM events WHERE leaf_index >= 150').run();
+      d.prepare('DELETE FROM nodes WHERE (idx + 1) * (1 << level) > 150').run();
+      d.prepare('DELETE FROM checkpoints WHERE size > 150').run();
+    });
+    expect(() => service().start()).toThrow(expect.objectContaining({ code: 'log_inconsistent' }));
+    withDb(db, (d) => expect(d.prepare('SELECT MAX(size) AS s FROM checkpoints').get()).toEqual({ s: 140 }));
   });
 });

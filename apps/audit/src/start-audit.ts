@@ -4,7 +4,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Kafka } from 'kafkajs';
-import { ed25519Signer, verifierKey } from '@kopir/audit-log';
+import { ed25519Signer, ed25519Verifier, verifierKey } from '@kopir/audit-log';
 import type { Officer } from '@kopir/federation';
 import { loadPrivateKey, revokedSerialsFromCrl, splitCrls } from '@kopir/pki';
 import { AuditModule } from './audit.module';
@@ -21,6 +21,8 @@ export interface AuditServiceOptions {
   /** Ed25519 private key (PEM file) that signs checkpoints. */
   readonly checkpointKey: string;
   readonly checkpointIntervalMs: number;
+  /** The last signed checkpoint, kept outside the database (see LedgerServiceOptions.witnessFile). */
+  readonly witnessFile?: string;
   readonly tls: { readonly cert: string; readonly key: string; readonly ca: string; readonly crl: string };
   readonly citizenPortals: readonly string[];
   /** The officers of the federation document in force (read per request, so a reload takes effect at once). */
@@ -64,6 +66,9 @@ export async function startAuditService(options: AuditServiceOptions): Promise<R
     signer,
     checkpointIntervalMs: options.checkpointIntervalMs,
     logger,
+    ...(options.witnessFile === undefined
+      ? {}
+      : { witnessFile: options.witnessFile, verifier: ed25519Verifier(options.origin, checkpointPublicKey) }),
   });
   ledger.start();
 

@@ -145,6 +145,11 @@ export const auditConfigSpec = {
     default: [],
   }),
   groupId: str('AUDIT_CONSUMER_GROUP', { description: 'Kafka consumer group of kopir.audit', default: 'kopir-audit' }),
+  witnessFile: str('AUDIT_WITNESS_FILE', {
+    description:
+      'the last signed checkpoint, kept outside the database: the service refuses to start on a rolled-back log',
+    default: 'data/audit/last-checkpoint.txt',
+  }),
 } satisfies ConfigSpec;
 
 /** Every service's configuration, by service name: `kopir config` prints and checks them. */

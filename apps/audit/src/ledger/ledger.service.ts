@@ -1,8 +1,13 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import {
+  AuditLogError,
   SqliteLedger,
+  openCheckpoint,
   type AppendResult,
   type AuditEvent,
   type NoteSigner,
+  type NoteVerifier,
   type StoredCheckpoint,
 } from '@kopir/audit-log';
 
@@ -20,6 +25,14 @@ export interface LedgerServiceOptions {
   /** A checkpoint is signed at least this often while events arrive. */
   readonly checkpointIntervalMs: number;
   readonly logger: LedgerLogger;
+  /**
+   * Where the last signed checkpoint is also written, outside the database. At start the ledger must still contain
+   * it: a database restored from an old backup, or cut back by an intruder, is refused rather than re-grown into a
+   * fork (a log must never sign two inconsistent checkpoints, c2sp.org/tlog-checkpoint §"Signatures").
+   */
+  readonly witnessFile?: string;
+  /** Verifies the witness file's signature (the signer's public half). */
+  readonly verifier?: NoteVerifier;
 }
 
 /**
@@ -31,6 +44,7 @@ export class LedgerService {
   readonly origin: string;
   private timer: NodeJS.Timeout | undefined;
   private lastSignedAt = 0;
+  private witnessedSize: number | undefined;
 
   constructor(private readonly options: LedgerServiceOptions) {
     this.ledger = SqliteLedger.open(options.database);
@@ -38,6 +52,12 @@ export class LedgerService {
   }
 
   start(): void {
+    try {
+      this.checkWitness();
+    } catch (error) {
+      this.ledger.close();
+      throw error;
+    }
     this.checkpoint();
     this.timer = setInterval(() => this.safeCheckpoint(), this.options.checkpointIntervalMs);
     this.timer.unref();
@@ -54,7 +74,38 @@ export class LedgerService {
   checkpoint(): StoredCheckpoint {
     const latest = this.ledger.signCheckpoint(this.origin, this.options.signer);
     this.lastSignedAt = Date.now();
+    if (this.options.witnessFile !== undefined && latest.size !== this.witnessedSize) {
+      // Write-then-rename: a crash leaves the old witness or the new one, never half of one.
+      const temporary = `${this.options.witnessFile}.tmp`;
+      writeFileSync(temporary, latest.note);
+      renameSync(temporary, this.options.witnessFile);
+      this.witnessedSize = latest.size;
+    }
     return latest;
+  }
+
+  private checkWitness(): void {
+    const file = this.options.witnessFile;
+    if (file === undefined) return;
+    mkdirSync(dirname(file), { recursive: true });
+    let note: string;
+    try {
+      note = readFileSync(file, 'utf8');
+    } catch {
+      return;
+    }
+    const verifier = this.options.verifier;
+    if (verifier === undefined) throw new AuditLogError('checkpoint_invalid', 'a witness file needs a verifier');
+    const witnessed = openCheckpoint(note, [verifier]);
+    const size = this.ledger.size;
+    if (size < witnessed.size || !this.ledger.rootAt(witnessed.size).equals(witnessed.rootHash)) {
+      throw new AuditLogError(
+        'log_inconsistent',
+        `the ledger (${size} events) does not contain the last checkpoint this service signed (${witnessed.size} ` +
+          `events, ${file}): it was rolled back or rewritten; refusing to sign a fork`,
+      );
+    }
+    this.witnessedSize = witnessed.size;
   }
 
   private safeCheckpoint(): void {
