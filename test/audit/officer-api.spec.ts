@@ -124,6 +124,16 @@ describe('audit service: Kafka in, officer API over mutual TLS out', () => {
     ).not.toThrow();
   });
 
+  it('finds the event behind an audit receipt (its event id), with its proof', async () => {
+    const answer = await get(service.port, '/v1/receipts/req-77', officer(), ca());
+    const body = JSON.parse(answer.body) as { index: number; event: { eventId: string }; inclusion: unknown };
+    expect(body).toMatchObject({ index: 77, event: { eventId: 'req-77' } });
+    expect(body.inclusion).not.toBeNull();
+    expect(JSON.parse((await get(service.port, '/v1/receipts/nope-1', officer(), ca())).body)).toMatchObject({
+      code: 'not_found',
+    });
+  });
+
   it('proves consistency between two checkpoints', async () => {
     const first = service.ledger.ledger.checkpoints(1, 1_000_000)[0] as { size: number };
     service.ledger.append([sampleEvent(1000)]);

@@ -15,7 +15,7 @@ import type { Caller } from './caller-resolver';
 
 /** The officer operations; each becomes the `service` of the audit record of the query (`audit:<operation>`). */
 export type OfficerOperation =
-  'search' | 'event' | 'checkpoint' | 'consistency' | 'export' | 'statistics' | 'subject-accesses';
+  'search' | 'event' | 'receipt' | 'checkpoint' | 'consistency' | 'export' | 'statistics' | 'subject-accesses';
 
 type Params = Readonly<Record<string, string | undefined>>;
 
@@ -174,6 +174,16 @@ export class OfficerQueryService {
     const entry = this.ledger.event(index);
     if (entry === undefined) throw new KopirError('not_found', `No event ${index}`);
     return { ...entry, ...this.proofOf(index) };
+  }
+
+  /** The event behind an audit receipt (the gateway's `Kopir-Audit-Receipt`: the event id), with its proof. */
+  receipt(eventId: string): Record<string, unknown> {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$/.test(eventId)) {
+      throw new KopirError('request_invalid', 'An event id is 1-128 letters, digits and ._:@/-');
+    }
+    const entry = this.ledger.eventById(eventId);
+    if (entry === undefined) throw new KopirError('not_found', 'No event with this id (yet)');
+    return { ...entry, ...this.proofOf(entry.index) };
   }
 
   private proofOf(index: number): Record<string, unknown> {

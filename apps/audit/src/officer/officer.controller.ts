@@ -45,6 +45,13 @@ export class OfficerController {
     );
   }
 
+  @Get('receipts/:eventId')
+  receipt(@Req() request: FastifyRequest, @Param('eventId') eventId: string): unknown {
+    return this.queries.run(this.caller(request), 'receipt', { purpose: this.purpose(request) }, () =>
+      this.queries.receipt(eventId),
+    );
+  }
+
   @Get('checkpoints/latest')
   checkpoint(@Req() request: FastifyRequest): unknown {
     return this.queries.run(this.caller(request), 'checkpoint', {}, () => this.queries.checkpoint());
