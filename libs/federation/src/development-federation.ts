@@ -399,6 +399,7 @@ export function developmentFederation(now: Date = new Date()): FederationDocumen
     ],
     services: DEVELOPMENT_SERVICES,
     rules,
+    gateways: [{ id: 'gateway', name: 'Köpir gateway (development)', signingKeys: [] }],
     officers: [
       {
         id: 'officer',

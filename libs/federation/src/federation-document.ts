@@ -21,6 +21,19 @@ export interface FederationDocument {
   readonly services: readonly ServiceDefinition[];
   readonly rules: readonly AccessRule[];
   readonly officers: readonly Officer[];
+  /**
+   * The gateways of the federation and the keys they sign envelopes with (X-Road's global configuration lists its
+   * security servers the same way). Adapters accept an envelope only under one of these keys.
+   */
+  readonly gateways?: readonly GatewayDefinition[];
+}
+
+export interface GatewayDefinition {
+  /** A short id, e.g. `gateway`; the same grammar as an agency code. */
+  readonly id: string;
+  readonly name: string;
+  /** Public keys by `kid` (the RFC 7638 thumbprint); several during a rotation, as for systems. */
+  readonly signingKeys: readonly PublicJwk[];
 }
 
 export interface Agency {

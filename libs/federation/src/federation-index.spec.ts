@@ -67,3 +67,38 @@ describe('FederationIndex', () => {
     expect(problems).toEqual([expect.stringMatching(/^agencies\[3\]\.systems\[0\]\.signingKeys\[0\]\.kid: must be/)]);
   });
 });
+
+describe('FederationIndex gateways', () => {
+  const gateway = generateSigningKey('ES256');
+  const front = generateSigningKey('ES256');
+  const base = developmentFederation(new Date('2026-06-01T10:00:00Z'));
+  const doc: FederationDocument = {
+    ...base,
+    gateways: [{ id: 'gateway', name: 'Gateway', signingKeys: [publicKeyToJwk(gateway.publicKey)] }],
+    agencies: base.agencies.map((agency) => ({
+      ...agency,
+      systems: agency.systems.map((s) =>
+        s.id === 'psc/front-office' ? { ...s, signingKeys: [publicKeyToJwk(front.publicKey)] } : s,
+      ),
+    })),
+  };
+
+  it("resolves a gateway's envelope key by kid, and never a system's key as a gateway's", () => {
+    const index = new FederationIndex(doc);
+    expect(index.gatewayKey(publicKeyToJwk(gateway.publicKey).kid)?.equals(gateway.publicKey)).toBe(true);
+    expect(index.gatewayKey(publicKeyToJwk(front.publicKey).kid)).toBeUndefined();
+  });
+
+  it('refuses a gateway key whose kid is not its thumbprint, and a gateway listed twice', () => {
+    const jwk = { ...publicKeyToJwk(gateway.publicKey), kid: publicKeyToJwk(front.publicKey).kid };
+    const bad: FederationDocument = {
+      ...doc,
+      gateways: [
+        { id: 'gateway', name: 'Gateway', signingKeys: [jwk] },
+        { id: 'gateway', name: 'Again', signingKeys: [] },
+      ],
+    };
+    const problems = checkFederation(bad).map((p) => pathText(p.path));
+    expect(problems).toEqual(expect.arrayContaining(['gateways[0].signingKeys[0].kid', 'gateways[1].id']));
+  });
+});

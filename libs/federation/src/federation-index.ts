@@ -14,6 +14,7 @@ export class FederationIndex {
   private readonly keys = new Map<string, Map<string, KeyObject>>();
   private readonly services = new Map<string, ServiceDefinition>();
   private readonly officers = new Map<string, Officer>();
+  private readonly gatewayKeys = new Map<string, KeyObject>();
 
   constructor(readonly document: FederationDocument) {
     for (const agency of document.agencies) {
@@ -26,6 +27,14 @@ export class FederationIndex {
     }
     for (const service of document.services) this.services.set(service.id, service);
     for (const officer of document.officers) this.officers.set(officer.certificateIdentity, officer);
+    for (const gateway of document.gateways ?? []) {
+      for (const jwk of gateway.signingKeys) this.gatewayKeys.set(jwk.kid, jwkToPublicKey(jwk));
+    }
+  }
+
+  /** The public key `kid` of one of the federation's gateways: the only keys an adapter accepts envelopes under. */
+  gatewayKey(kid: string): KeyObject | undefined {
+    return this.gatewayKeys.get(kid);
   }
 
   system(id: string): SystemDefinition | undefined {

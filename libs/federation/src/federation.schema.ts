@@ -157,6 +157,20 @@ export const FEDERATION_SCHEMA = {
         },
       },
     },
+    gateways: {
+      type: 'array',
+      maxItems: 64,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'name', 'signingKeys'],
+        properties: {
+          id: ID,
+          name: TEXT,
+          signingKeys: { type: 'array', maxItems: 8, items: jwk },
+        },
+      },
+    },
     officers: {
       type: 'array',
       items: {

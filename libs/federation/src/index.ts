@@ -11,6 +11,7 @@ export {
   type AccessRule,
   type Agency,
   type FederationDocument,
+  type GatewayDefinition,
   type Officer,
   type OfficerRole,
   type Purpose,

@@ -1,7 +1,7 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { parseAgencyCode, requestTopic } from '@kopir/contracts';
-import { jwkToPublicKey, keyThumbprint } from '@kopir/pki';
+import { jwkToPublicKey, keyThumbprint, type PublicJwk } from '@kopir/pki';
 import { OFFICER_URI_PREFIX, type FederationDocument } from './federation-document';
 import { FEDERATION_SCHEMA } from './federation.schema';
 
@@ -93,19 +93,29 @@ function checkReferences(doc: FederationDocument): RawProblem[] {
         problem(at, `system ${system.id} must belong to agency ${agency.code}`);
       if (systems.has(system.id)) problem(at, `system ${system.id} is defined twice`);
       systems.add(system.id);
-      (system.signingKeys ?? []).forEach((jwk, k) => {
-        const where: Path = ['agencies', a, 'systems', s, 'signingKeys', k];
-        try {
-          // The kid must be the key's RFC 7638 thumbprint: verifiers pick keys by kid, so a kid that names another
-          // key would let one system's key stand in for another's.
-          const thumbprint = keyThumbprint(jwkToPublicKey(jwk));
-          if (jwk.kid !== thumbprint) problem([...where, 'kid'], `must be the key's RFC 7638 thumbprint ${thumbprint}`);
-        } catch (error) {
-          problem(where, `is not a usable public key: ${(error as Error).message}`);
-        }
-      });
+      checkSigningKeys(system.signingKeys ?? [], ['agencies', a, 'systems', s, 'signingKeys']);
     }),
   );
+  unique(
+    doc.gateways ?? [],
+    (g) => g.id,
+    (i) => ['gateways', i, 'id'],
+    'gateway',
+  );
+  (doc.gateways ?? []).forEach((gateway, g) => checkSigningKeys(gateway.signingKeys, ['gateways', g, 'signingKeys']));
+  function checkSigningKeys(keys: readonly PublicJwk[], at: Path): void {
+    keys.forEach((jwk, k) => {
+      const where: Path = [...at, k];
+      try {
+        // The kid must be the key's RFC 7638 thumbprint: verifiers pick keys by kid, so a kid that names another
+        // key would let one system's key stand in for another's.
+        const thumbprint = keyThumbprint(jwkToPublicKey(jwk));
+        if (jwk.kid !== thumbprint) problem([...where, 'kid'], `must be the key's RFC 7638 thumbprint ${thumbprint}`);
+      } catch (error) {
+        problem(where, `is not a usable public key: ${(error as Error).message}`);
+      }
+    });
+  }
   const purposes = unique(
     doc.purposes,
     (p) => p.code,

@@ -97,6 +97,13 @@ export function fillFromPki(yaml: FederationYaml, document: FederationDocument, 
       }
     }),
   );
+  (document.gateways ?? []).forEach((gateway, g) => {
+    // One gateway key in the development PKI; a deployment with several gateways lists each one's key.
+    if (gateway.id === 'gateway' && existsSync(paths.gateway.signing.publicKey)) {
+      yaml.setIn(['gateways', g, 'signingKeys'], [publicKeyToJwk(loadPublicKey(paths.gateway.signing.publicKey))]);
+      filled.push(`gateway ${gateway.id}: signing key`);
+    }
+  });
   document.officers.forEach((officer, i) => {
     const files = paths.officer(officer.id);
     if (existsSync(files.cert)) {
