@@ -1,0 +1,16 @@
+export { createKafka, type KafkaConnectionOptions } from './kafka-client';
+export { kafkaLogCreator, silentLogger, type MessagingLogger } from './logger';
+export { MESSAGE_HEADERS, headerValue } from './message-headers';
+export {
+  RequestReplyClient,
+  type IncomingReply,
+  type OutgoingRequest,
+  type RequestReplyOptions,
+} from './request-reply.client';
+export {
+  RequestConsumer,
+  type IncomingRequest,
+  type RequestConsumerOptions,
+  type RequestHandler,
+} from './request.consumer';
+export { ensureTopics, type TopicSpec } from './topics';

@@ -1,0 +1,132 @@
+import type { Consumer, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { MESSAGE_HEADERS, headerValue } from './message-headers';
+import type { MessagingLogger } from './logger';
+
+export interface IncomingRequest {
+  readonly topic: string;
+  readonly partition: number;
+  readonly key: string | undefined;
+  readonly value: Buffer;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** What a handler returns: the reply's value, or undefined for "no reply" (the message was not for us). */
+export type RequestHandler = (request: IncomingRequest) => Promise<string | Buffer | undefined>;
+
+export interface RequestConsumerOptions {
+  readonly kafka: Kafka;
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  readonly handler: RequestHandler;
+  /** How many requests are handled at once (across partitions and within a batch). */
+  readonly concurrency: number;
+  readonly logger: MessagingLogger;
+}
+
+/**
+ * The provider side of the request/reply exchange: consumes request topics in a consumer group (instances share
+ * partitions), runs the handler with bounded concurrency, and sends each reply to the topic the request names,
+ * with its correlation id. Offsets are committed only after the replies of a batch were sent.
+ */
+export class RequestConsumer {
+  private readonly consumer: Consumer;
+  private readonly producer: Producer;
+  private active = 0;
+  private readonly queue: (() => void)[] = [];
+
+  constructor(private readonly options: RequestConsumerOptions) {
+    this.consumer = options.kafka.consumer({ groupId: options.groupId, maxWaitTimeInMs: 500 });
+    this.producer = options.kafka.producer();
+  }
+
+  async start(): Promise<void> {
+    await this.producer.connect();
+    await this.consumer.connect();
+    for (const topic of this.options.topics) await this.consumer.subscribe({ topic, fromBeginning: false });
+    const joined = new Promise<void>((resolve) => {
+      const remove = this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+        remove();
+        resolve();
+      });
+    });
+    await this.consumer.run({
+      partitionsConsumedConcurrently: Math.max(1, Math.min(this.options.concurrency, 16)),
+      eachBatchAutoResolve: false,
+      eachBatch: async (payload) => {
+        const { batch } = payload;
+        const work: Promise<void>[] = [];
+        for (const message of batch.messages) {
+          if (!payload.isRunning() || payload.isStale()) break;
+          work.push(this.limited(() => this.handle(batch.topic, batch.partition, message)));
+        }
+        await Promise.all(work);
+        const last = batch.messages[work.length - 1];
+        if (last) payload.resolveOffset(last.offset);
+        await payload.heartbeat();
+      },
+    });
+    await joined;
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+    await this.producer.disconnect();
+  }
+
+  private async handle(topic: string, partition: number, message: KafkaMessage): Promise<void> {
+    const replyTo = headerValue(message.headers, MESSAGE_HEADERS.replyTo);
+    const correlationId = headerValue(message.headers, MESSAGE_HEADERS.correlationId);
+    if (message.value === null) return;
+    let reply: string | Buffer | undefined;
+    try {
+      reply = await this.options.handler({
+        topic,
+        partition,
+        key: message.key?.toString(),
+        value: message.value,
+        headers: plainHeaders(message.headers),
+      });
+    } catch (error) {
+      // Handlers turn their own failures into signed error answers; reaching here is a bug, never a lost batch.
+      this.options.logger.error(`request handler failed: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    if (reply === undefined || replyTo === undefined || correlationId === undefined) return;
+    try {
+      await this.producer.send({
+        topic: replyTo,
+        acks: 1,
+        messages: [
+          {
+            key: message.key,
+            value: reply,
+            headers: { [MESSAGE_HEADERS.correlationId]: correlationId },
+          },
+        ],
+      });
+    } catch (error) {
+      // The gateway times the request out and answers provider_timeout; the caller may retry.
+      this.options.logger.warn(`could not send a reply to ${replyTo}: ${(error as Error).message}`);
+    }
+  }
+
+  private async limited(task: () => Promise<void>): Promise<void> {
+    if (this.active >= this.options.concurrency) await new Promise<void>((resolve) => this.queue.push(resolve));
+    this.active++;
+    try {
+      await task();
+    } finally {
+      this.active--;
+      this.queue.shift()?.();
+    }
+  }
+}
+
+function plainHeaders(headers: IHeaders | undefined): Record<string, string> {
+  const plain: Record<string, string> = {};
+  for (const name of Object.keys(headers ?? {})) {
+    const value = headerValue(headers, name);
+    if (value !== undefined) plain[name] = value;
+  }
+  return plain;
+}
