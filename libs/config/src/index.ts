@@ -15,6 +15,7 @@ export {
 } from './fields';
 export {
   ConfigError,
+  childEnvironment,
   describeConfig,
   loadConfig,
   type ConfigOf,

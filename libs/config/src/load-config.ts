@@ -58,3 +58,13 @@ export function describeConfig(spec: ConfigSpec): { env: string; description: st
     default: field.describeDefault() ?? (field.optional ? '(unset)' : '(required)'),
   }));
 }
+
+/**
+ * The environment for a child process: this process's environment with `overrides` on top. The supervisor of
+ * `kopir up` starts every service with it, so an operator's settings reach each service unchanged.
+ */
+export function childEnvironment(overrides: Readonly<Record<string, string>> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
+  return { ...env, ...overrides };
+}

@@ -25,7 +25,7 @@ function positiveInt(name: string, max: number): (raw: string) => number {
  * Progress on stderr: a redrawn bar when stderr is a terminal, otherwise one plain line per phase and every 25%
  * (CI logs and pipes get no carriage returns).
  */
-function progressReporter(out: Output, tty: boolean): (phase: SeedPhase, done: number, total: number) => void {
+export function progressReporter(out: Output, tty: boolean): (phase: SeedPhase, done: number, total: number) => void {
   let current: SeedPhase | undefined;
   let finished: SeedPhase | undefined;
   let lastQuarter = -1;

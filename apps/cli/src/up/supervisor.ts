@@ -1,0 +1,137 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
+import { createInterface } from 'node:readline';
+import { childEnvironment } from '@kopir/config';
+import type { Output } from '../output';
+
+export interface ServiceSpec {
+  /** Shown as the prefix of every line the service writes. */
+  readonly name: string;
+  /** The compiled entry point (dist/apps/<app>/src/main.js). */
+  readonly script: string;
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export interface SupervisorOptions {
+  readonly out: Output;
+  readonly color: boolean;
+  /** First restart delay; doubles on each crash within a minute, up to 30 s. */
+  readonly restartDelayMs?: number;
+  /** How long a stopping service may take before it is killed. */
+  readonly stopTimeoutMs?: number;
+}
+
+interface Running {
+  readonly spec: ServiceSpec;
+  child: ChildProcess | undefined;
+  startedAt: number;
+  crashes: number;
+  timer: NodeJS.Timeout | undefined;
+}
+
+const COLORS = [36, 33, 35, 32, 34, 91, 96, 93];
+
+/**
+ * Runs Köpir's services as child processes for `kopir up`: one readable, prefixed log stream; a crashed service is
+ * reported and restarted with back-off; stop() ends every service (SIGTERM, then SIGKILL after a timeout) so that
+ * no process outlives the supervisor's own stop.
+ */
+export class Supervisor {
+  private readonly services = new Map<string, Running>();
+  private stopping = false;
+  private width = 8;
+
+  constructor(private readonly options: SupervisorOptions) {}
+
+  start(spec: ServiceSpec): void {
+    this.width = Math.max(this.width, spec.name.length);
+    const running: Running = { spec, child: undefined, startedAt: 0, crashes: 0, timer: undefined };
+    this.services.set(spec.name, running);
+    this.launch(running);
+  }
+
+  /** The services running now, by name, with their process ids. */
+  pids(): Record<string, number | undefined> {
+    return Object.fromEntries([...this.services].map(([name, r]) => [name, r.child?.pid]));
+  }
+
+  log(name: string, line: string): void {
+    this.options.out.stdout(`${this.prefix(name)}${line}\n`);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const exits = [...this.services.values()].map(async (running) => {
+      if (running.timer) clearTimeout(running.timer);
+      const child = running.child;
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timeout = new Promise<'timeout'>((resolve) =>
+        setTimeout(() => resolve('timeout'), this.options.stopTimeoutMs ?? 10_000).unref(),
+      );
+      if ((await Promise.race([exited, timeout])) === 'timeout') {
+        this.log(running.spec.name, 'did not stop in time; killing it');
+        child.kill('SIGKILL');
+        await exited;
+      }
+    });
+    await Promise.all(exits);
+  }
+
+  private launch(running: Running): void {
+    const { spec } = running;
+    const child = spawn(process.execPath, [spec.script], {
+      env: childEnvironment({ ...spec.env, ...(this.options.color ? { FORCE_COLOR: '1' } : {}) }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    running.child = child;
+    running.startedAt = Date.now();
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream }).on('line', (line) => this.log(spec.name, line));
+    }
+    child.on('error', (error) => this.log(spec.name, `could not start: ${error.message}`));
+    child.on('exit', (code, signal) => {
+      if (this.stopping) {
+        this.log(spec.name, `stopped${signal ? ` (${signal})` : ''}`);
+        return;
+      }
+      // A service that ran for a minute gets a fresh back-off; a crash loop waits longer each time.
+      running.crashes = Date.now() - running.startedAt > 60_000 ? 1 : running.crashes + 1;
+      const delay = Math.min(30_000, (this.options.restartDelayMs ?? 1000) * 2 ** (running.crashes - 1));
+      this.log(
+        spec.name,
+        `exited unexpectedly (${signal ? `signal ${signal}` : `code ${code}`}); restarting in ${Math.round(delay / 100) / 10} s`,
+      );
+      running.timer = setTimeout(() => {
+        running.timer = undefined;
+        if (!this.stopping) this.launch(running);
+      }, delay);
+    });
+  }
+
+  private prefix(name: string): string {
+    const label = name.padEnd(this.width);
+    if (!this.options.color) return `${label} | `;
+    const index = [...this.services.keys()].indexOf(name);
+    return `\x1b[${COLORS[(index < 0 ? 0 : index) % COLORS.length]}m${label}\x1b[0m | `;
+  }
+}
+
+/** Resolves once something accepts TCP connections at host:port, or rejects after timeoutMs. */
+export async function waitForPort(host: string, port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect({ host, port });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new Error(`nothing is listening on ${host}:${port} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
