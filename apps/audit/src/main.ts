@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Logger } from '@nestjs/common';
 import { auditConfigSpec, federationConfigSpec, kafkaConfigSpec, loadConfig } from '@kopir/config';
 import { FederationLoader } from '@kopir/federation';
-import { createKafka } from '@kopir/messaging';
+import { createKafkaFromSettings } from '@kopir/messaging';
 import { loadPublicKey } from '@kopir/pki';
 import { startAuditService } from './start-audit';
 
@@ -26,11 +26,7 @@ async function main(): Promise<void> {
     checkpointIntervalMs: config.checkpointInterval,
     tls: { cert: config.tlsCert, key: config.tlsKey, ca: config.tlsCa, crl: config.tlsCrl },
     officers: () => federation.current.document.officers,
-    kafka: createKafka({
-      brokers: kafkaConfig.brokers ?? ['127.0.0.1:9092'],
-      clientId: `${kafkaConfig.clientId}-audit`,
-      logger,
-    }),
+    kafka: createKafkaFromSettings(kafkaConfig, 'audit', logger),
   });
   logger.log(`officer API on https://${config.host}:${service.port}, ledger ${config.database}`);
   logger.log(`checkpoint verifier key: ${service.verifierKey}`);

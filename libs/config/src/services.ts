@@ -1,4 +1,17 @@
-import { HOST_PORT, bool, bytes, directory, duration, int, list, oneOf, optional, port, str } from './fields';
+import {
+  HOST_PORT,
+  bool,
+  bytes,
+  directory,
+  duration,
+  int,
+  list,
+  oneOf,
+  optional,
+  port,
+  readableFile,
+  str,
+} from './fields';
 import type { ConfigSpec } from './load-config';
 
 /**
@@ -14,6 +27,10 @@ export const kafkaConfigSpec = {
     }),
   ),
   clientId: str('KAFKA_CLIENT_ID', { description: 'Kafka client id prefix', default: 'kopir' }),
+  // TLS to the brokers (Apache Kafka's SSL listener with ssl.client.auth=required): all three, or none.
+  tlsCa: optional(readableFile('KAFKA_TLS_CA', { description: 'CA chain (PEM) the Kafka brokers must chain to' })),
+  tlsCert: optional(readableFile('KAFKA_TLS_CERT', { description: "this service's Kafka client certificate (PEM)" })),
+  tlsKey: optional(readableFile('KAFKA_TLS_KEY', { description: 'its private key (PEM)' })),
 } satisfies ConfigSpec;
 
 /** apps/broker: the embedded single-node Kafka-protocol broker. */

@@ -1,4 +1,10 @@
-export { createKafka, type KafkaConnectionOptions } from './kafka-client';
+export {
+  EMBEDDED_BROKER,
+  createKafka,
+  createKafkaFromSettings,
+  type KafkaConnectionOptions,
+  type KafkaSettings,
+} from './kafka-client';
 export { kafkaLogCreator, silentLogger, type MessagingLogger } from './logger';
 export { MESSAGE_HEADERS, headerValue } from './message-headers';
 export {

@@ -1,5 +1,7 @@
 import type { ConnectionOptions } from 'node:tls';
 import { Kafka, logLevel } from 'kafkajs';
+import { KopirError } from '@kopir/contracts';
+import { readTlsFiles } from '@kopir/pki';
 import { kafkaLogCreator, type MessagingLogger } from './logger';
 
 export interface KafkaConnectionOptions {
@@ -25,5 +27,43 @@ export function createKafka(options: KafkaConnectionOptions): Kafka {
     retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: 5 },
     logLevel: logLevel.INFO,
     logCreator: kafkaLogCreator(options.logger),
+  });
+}
+
+/** The parsed `kafkaConfigSpec` of libs/config (KAFKA_BROKERS, KAFKA_CLIENT_ID, KAFKA_TLS_*). */
+export interface KafkaSettings {
+  readonly brokers: readonly string[] | undefined;
+  readonly clientId: string;
+  readonly tlsCa: string | undefined;
+  readonly tlsCert: string | undefined;
+  readonly tlsKey: string | undefined;
+}
+
+/** Where the embedded broker listens on one machine (apps/broker's default). */
+export const EMBEDDED_BROKER = '127.0.0.1:9092';
+
+/**
+ * A kafkajs client for one Köpir service from its configuration: the embedded broker unless KAFKA_BROKERS names a
+ * cluster; TLS with a client certificate when KAFKA_TLS_CA, KAFKA_TLS_CERT and KAFKA_TLS_KEY are set (all or none).
+ */
+export function createKafkaFromSettings(settings: KafkaSettings, service: string, logger: MessagingLogger): Kafka {
+  const tlsFiles = [settings.tlsCa, settings.tlsCert, settings.tlsKey];
+  const someTls = tlsFiles.some((f) => f !== undefined);
+  if (someTls && !tlsFiles.every((f) => f !== undefined)) {
+    throw new KopirError('config_invalid', 'Set all of KAFKA_TLS_CA, KAFKA_TLS_CERT and KAFKA_TLS_KEY, or none');
+  }
+  return createKafka({
+    brokers: settings.brokers ?? [EMBEDDED_BROKER],
+    clientId: `${settings.clientId}-${service}`,
+    logger,
+    ...(someTls
+      ? {
+          tls: readTlsFiles({
+            ca: settings.tlsCa as string,
+            cert: settings.tlsCert as string,
+            key: settings.tlsKey as string,
+          }),
+        }
+      : {}),
   });
 }

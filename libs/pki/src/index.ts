@@ -48,3 +48,4 @@ export {
   type PeerPrincipal,
 } from './identity/identity-from-peer-certificate';
 export { revokedSerialsFromCrl, splitCrls } from './ca/read-crl';
+export { readTlsFiles, type TlsFiles, type TlsMaterial } from './tls/read-tls-files';
