@@ -42,6 +42,11 @@ export interface DevPkiPaths {
   readonly federationAuthority: KeyFiles;
   /** The audit service's Ed25519 key for C2SP signed-note checkpoints. Not issued by the CA. */
   readonly auditCheckpoint: KeyFiles;
+  /**
+   * The audit service's TLS server certificate for the officer API (serverAuth; DNS localhost, IP 127.0.0.1), at the
+   * paths auditConfigSpec defaults to (AUDIT_TLS_CERT, AUDIT_TLS_KEY).
+   */
+  readonly auditTls: CertificateFiles;
   system(id: string): SystemFiles;
   officer(name: string): CertificateFiles;
   kafkaClient(name: string): CertificateFiles;
@@ -74,6 +79,7 @@ export function devPkiPaths(root: string): DevPkiPaths {
     gateway: { ...pair(gateway, 'tls'), signing: keys(gateway, 'signing') },
     federationAuthority: keys(join(root, 'federation'), 'authority'),
     auditCheckpoint: keys(join(root, 'audit'), 'checkpoint'),
+    auditTls: pair(join(root, 'audit'), 'tls'),
     system(id: string): SystemFiles {
       const { agency, system } = parseSystemId(id);
       const dir = join(root, 'systems', agency, system);

@@ -56,7 +56,7 @@ function recordCa(pki: PkiDirectory, ca: CertificateAuthority, kind: 'root-ca' |
 
 /**
  * Creates (or completes) a development PKI in `root` (certs/dev): root and issuing CA, CRLs, the gateway's TLS
- * certificate (DNS localhost, IP 127.0.0.1) and signing key, the federation authority's ES256 key, the audit
+ * certificate (DNS localhost, IP 127.0.0.1) and signing key, the audit service's TLS server certificate, the federation authority's ES256 key, the audit
  * checkpoint Ed25519 key, and for the reference deployment the systems psc/front-office, mju/population,
  * mia/vehicles and src/tax, officers `officer` and `auditor`, and Kafka client certificates.
  *
@@ -107,6 +107,15 @@ export async function initDevPki(root: string, options: InitDevPkiOptions = {}):
     { now: options.now },
   );
   issued(gateway ? [gateway] : [], [paths.gateway.cert, paths.gateway.key]);
+  // The officer API listens on its own port (8444) with its own server certificate, so a leaked audit key cannot
+  // impersonate the gateway and vice versa.
+  const audit = await pki.issue(
+    { kind: 'server', commonName: 'audit', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] },
+    'audit',
+    paths.auditTls,
+    { now: options.now },
+  );
+  issued(audit ? [audit] : [], [paths.auditTls.cert, paths.auditTls.key]);
   loadOrCreateKey(paths.gateway.signing, 'P-256', created, root);
   loadOrCreateKey(paths.federationAuthority, 'P-256', created, root);
   loadOrCreateKey(paths.auditCheckpoint, 'Ed25519', created, root);
