@@ -37,6 +37,7 @@ export {
   type KeyType,
   type SigningKeyAlgorithm,
 } from './keys/generate-key-pair';
+export { exportPkcs12, type Pkcs12Options } from './keys/export-pkcs12';
 export { jwkToPublicKey, keyThumbprint, publicKeyToJwk, type PublicJwk } from './keys/jwk';
 export { loadPrivateKey, loadPublicKey, privateKeyToPem, publicKeyToPem, type PemSource } from './keys/load-key';
 export {

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { KEY_TYPES, PkiDirectory, initDevPki, isKeyType, type CertificateRecord, type KeyType } from '@kopir/pki';
 import { UsageError, table, type Output } from '../output';
 
@@ -90,6 +92,25 @@ export function registerPkiCommands(program: Command, out: Output): void {
     if (revoked.length === 0) throw new Error(`no unrevoked certificate matches '${target}'`);
     for (const r of revoked) out.stdout(`revoked ${r.serial}  ${r.kind}  ${r.name}\n`);
     out.stdout(`CRL updated: ${directory.paths.crl}\n`);
+  });
+
+  dirOption(
+    pki
+      .command('export-p12')
+      .description("export a system's TLS key and certificate chain as a PKCS#12 keystore (.p12)")
+      .requiredOption('--system <agency/system>', 'the system, e.g. psc/front-office')
+      .option('--password <password>', 'keystore password (default: a random one, printed once)')
+      .option('--out <file>', 'output file (default: <dir>/systems/<agency>/<system>/tls.p12)'),
+  ).action((options: DirOption & { system: string; password?: string; out?: string }) => {
+    if (options.password === '') throw new UsageError('--password must not be empty');
+    const directory = PkiDirectory.open(resolve(options.dir));
+    // A keystore is never written unprotected: without --password one is generated (144 random bits).
+    const password = options.password ?? randomBytes(18).toString('base64url');
+    const p12 = directory.exportSystemPkcs12(options.system, password);
+    const file = resolve(options.out ?? join(directory.paths.system(options.system).dir, 'tls.p12'));
+    writeFileSync(file, p12, { mode: 0o600 });
+    out.stdout(`wrote ${file}\n`);
+    if (options.password === undefined) out.stdout(`password: ${password}\n`);
   });
 
   dirOption(pki.command('list').description('list certificates: serial, kind, name, expiry, revocation')).action(

@@ -7,6 +7,7 @@ import { createCrl, type RevocationReason } from '../ca/create-crl';
 import { issueCertificate } from '../ca/issue-certificate';
 import type { CertificateKind, CertificateProfile } from '../ca/profiles';
 import { KeyMaterialInvalidError } from '../errors';
+import { exportPkcs12 } from '../keys/export-pkcs12';
 import { generateKeyPair, type KeyType } from '../keys/generate-key-pair';
 import { loadPrivateKey, privateKeyToPem } from '../keys/load-key';
 import { devPkiPaths, type CertificateFiles, type DevPkiPaths } from './dev-pki-paths';
@@ -233,6 +234,32 @@ export class PkiDirectory {
     if (!existsSync(this.paths.crl)) return true;
     const updated = Date.parse(this.registry.crlUpdatedAt ?? '');
     return !(updated + CRL_VALIDITY_MS - CRL_RENEW_MS > now.getTime());
+  }
+
+  /**
+   * A PKCS#12 keystore of a system's TLS client key and chain (leaf, issuing CA, root CA), for ministry software that
+   * wants one. Only a valid, unrevoked certificate is exported: a keystore of a revoked one would only fail later.
+   *
+   * @throws KeyMaterialInvalidError for an invalid system id, a system without a valid TLS certificate, or an empty
+   *   password.
+   */
+  exportSystemPkcs12(system: string, password: string, options: { now?: Date; iterations?: number } = {}): Buffer {
+    if (!isSystemId(system)) throw new KeyMaterialInvalidError(`Invalid system id ${JSON.stringify(system)}`);
+    if (!this.active('system-tls', system, options.now)) {
+      throw new KeyMaterialInvalidError(`System ${system} has no valid TLS certificate: issue one first`);
+    }
+    const files = this.paths.system(system).tls;
+    const pems = readFileSync(files.cert, 'utf8').match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g);
+    const certificates = (pems ?? []).map((pem) => new X509Certificate(pem));
+    const root = this.rootCa.certificate;
+    if (!certificates.some((c) => c.fingerprint256 === root.fingerprint256)) certificates.push(root);
+    return exportPkcs12({
+      privateKey: loadPrivateKey(files.key),
+      certificates,
+      password,
+      friendlyName: system,
+      iterations: options.iterations,
+    });
   }
 
   /** The PEM of the issuing CA then the root CA. */
