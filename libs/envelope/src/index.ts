@@ -4,6 +4,18 @@
  * answer, the replay guard, and the typed errors every verification raises.
  */
 export { ANSWER_TYP, signAnswer, verifyAnswer, type Answer } from './answer';
+export {
+  BODY_JWE_TYP,
+  CONTENT_ENCRYPTION_ALGORITHMS,
+  KEY_MANAGEMENT_ALGORITHMS,
+  decryptBody,
+  encryptBody,
+  envelopeBody,
+  type ContentEncryptionAlgorithm,
+  type DecryptBodyOptions,
+  type EncryptBodyOptions,
+  type KeyManagementAlgorithm,
+} from './body-encryption';
 export { canonicalize } from './canonicalize';
 export {
   ENVELOPE_TYP,

@@ -1,0 +1,137 @@
+import type { KeyObject } from 'node:crypto';
+import { CompactEncrypt, compactDecrypt, decodeProtectedHeader, type CompactJWEHeaderParameters } from 'jose';
+import { canonicalize } from './canonicalize';
+import type { Envelope } from './envelope';
+import { EnvelopeInvalidError, SignatureInvalidError } from './errors';
+
+/** The `typ` of an encrypted envelope or answer body. */
+export const BODY_JWE_TYP = 'kopir-body+jwe';
+
+/**
+ * Key management algorithms Köpir encrypts and decrypts bodies with (RFC 7518 §4.6): ECDH-ES direct key agreement
+ * to the provider's EC (P-256, P-384) or X25519 key (RFC 8037 §3.2). No RSA1_5 (Bleichenbacher, RFC 7518 §4.2
+ * security note), no `dir` (a shared secret the gateway and every provider would hold), no PBES2.
+ */
+export const KEY_MANAGEMENT_ALGORITHMS = ['ECDH-ES'] as const;
+/** Content encryption algorithms (RFC 7518 §5.3): AES-256-GCM only. */
+export const CONTENT_ENCRYPTION_ALGORITHMS = ['A256GCM'] as const;
+
+export type KeyManagementAlgorithm = (typeof KEY_MANAGEMENT_ALGORITHMS)[number];
+export type ContentEncryptionAlgorithm = (typeof CONTENT_ENCRYPTION_ALGORITHMS)[number];
+
+/** Options of {@link encryptBody}. */
+export interface EncryptBodyOptions {
+  /** The recipient key's id (its RFC 7638 thumbprint in the federation document), so a provider picks its key. */
+  readonly kid?: string;
+  /**
+   * The request id, put in the protected header (`kopir-rid`), which AES-GCM authenticates as additional data
+   * (RFC 7516 §5.1 step 14): {@link decryptBody} refuses the ciphertext under any other request id.
+   */
+  readonly requestId?: string;
+}
+
+/** Options of {@link decryptBody}. */
+export interface DecryptBodyOptions {
+  /** The request id the ciphertext must be bound to (when it was encrypted with one, it must match). */
+  readonly requestId?: string;
+  /** Narrows {@link KEY_MANAGEMENT_ALGORITHMS}; names outside it are refused. */
+  readonly algorithms?: readonly string[];
+  /** Narrows {@link CONTENT_ENCRYPTION_ALGORITHMS}; names outside it are refused. */
+  readonly encryptions?: readonly string[];
+}
+
+function narrow<T extends string>(requested: readonly string[] | undefined, allowed: readonly T[], what: string): T[] {
+  if (requested === undefined) return [...allowed];
+  const bad = requested.filter((name) => !(allowed as readonly string[]).includes(name));
+  if (bad.length > 0 || requested.length === 0) {
+    throw new EnvelopeInvalidError(`${what} ${bad.join(', ') || '(none)'} not allowed; allowed: ${allowed.join(', ')}`);
+  }
+  return requested as T[];
+}
+
+/** RFC 7518 §4.6: ECDH-ES works on EC P-256/P-384/P-521 and (RFC 8037) X25519/X448 keys; we take P-256, P-384, X25519. */
+function fitsEcdh(key: KeyObject): boolean {
+  if (key.asymmetricKeyType === 'x25519') return true;
+  const curve = key.asymmetricKeyDetails?.namedCurve;
+  return key.asymmetricKeyType === 'ec' && (curve === 'prime256v1' || curve === 'secp384r1');
+}
+
+/**
+ * Encrypts a JSON body to the provider's public key: compact JWE (RFC 7516) with ECDH-ES key agreement and A256GCM
+ * over the body's RFC 8785 canonical JSON, so Kafka operators and anyone reading the topic see only ciphertext. The
+ * gateway puts the result in the envelope's `bodyJwe` (and the provider in its answer's), which the outer JWS signs.
+ *
+ * @throws EnvelopeInvalidError when the key is not a public P-256, P-384 or X25519 key, or the body is not I-JSON.
+ */
+export async function encryptBody(
+  body: unknown,
+  recipient: KeyObject,
+  options: EncryptBodyOptions = {},
+): Promise<string> {
+  if (recipient.type !== 'public' || !fitsEcdh(recipient)) {
+    throw new EnvelopeInvalidError('Bodies are encrypted to a public P-256, P-384 or X25519 key');
+  }
+  const header: CompactJWEHeaderParameters = { alg: 'ECDH-ES', enc: 'A256GCM', typ: BODY_JWE_TYP, cty: 'json' };
+  if (options.kid !== undefined) header.kid = options.kid;
+  if (options.requestId !== undefined) header['kopir-rid'] = options.requestId;
+  return new CompactEncrypt(new TextEncoder().encode(canonicalize(body))).setProtectedHeader(header).encrypt(recipient);
+}
+
+/**
+ * Decrypts a body that {@link encryptBody} made, with the provider's private key. The algorithms are checked
+ * against the allow-lists before any key agreement, and the AES-GCM tag before any byte is returned.
+ *
+ * @throws SignatureInvalidError for anything that does not decrypt (another key, a changed header, ciphertext or
+ *   tag, an algorithm outside the allow-list, a different request id, a body that is not JSON); the message never
+ *   says more than which check failed.
+ */
+export async function decryptBody(jwe: string, key: KeyObject, options: DecryptBodyOptions = {}): Promise<unknown> {
+  const keyManagementAlgorithms = narrow(options.algorithms, KEY_MANAGEMENT_ALGORITHMS, 'JWE algorithms');
+  const contentEncryptionAlgorithms = narrow(options.encryptions, CONTENT_ENCRYPTION_ALGORITHMS, 'JWE encryptions');
+  if (key.type !== 'private' || !fitsEcdh(key)) {
+    throw new EnvelopeInvalidError('Bodies are decrypted with a private P-256, P-384 or X25519 key');
+  }
+  let header: Record<string, unknown>;
+  try {
+    header = decodeProtectedHeader(jwe);
+  } catch {
+    throw new SignatureInvalidError('The encrypted body is malformed');
+  }
+  // Checked here as well as by jose, so the refusal is ours and names the rule.
+  if (!keyManagementAlgorithms.includes(header.alg as KeyManagementAlgorithm)) {
+    throw new SignatureInvalidError(`JWE algorithm ${JSON.stringify(header.alg)} is not allowed`);
+  }
+  if (!contentEncryptionAlgorithms.includes(header.enc as ContentEncryptionAlgorithm)) {
+    throw new SignatureInvalidError(`JWE encryption ${JSON.stringify(header.enc)} is not allowed`);
+  }
+  if (header.typ !== BODY_JWE_TYP) throw new SignatureInvalidError('The encrypted body has the wrong typ');
+  if (options.requestId !== undefined && header['kopir-rid'] !== options.requestId) {
+    throw new SignatureInvalidError('The encrypted body belongs to another request');
+  }
+  let plaintext: Uint8Array;
+  try {
+    ({ plaintext } = await compactDecrypt(jwe, key, { keyManagementAlgorithms, contentEncryptionAlgorithms }));
+  } catch {
+    // jose's message could say which step failed; the caller only needs to know that it did not decrypt.
+    throw new SignatureInvalidError('The encrypted body does not decrypt with this key');
+  }
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(plaintext)) as unknown;
+  } catch {
+    throw new SignatureInvalidError('The encrypted body is not JSON');
+  }
+}
+
+/**
+ * The body of a verified envelope: `body` as is, or `bodyJwe` decrypted with the provider's key and checked to be
+ * bound to the envelope's request id.
+ */
+export async function envelopeBody(
+  envelope: Pick<Envelope, 'requestId' | 'body' | 'bodyJwe'>,
+  key: KeyObject | undefined,
+  options: Omit<DecryptBodyOptions, 'requestId'> = {},
+): Promise<unknown> {
+  if (envelope.bodyJwe === undefined) return envelope.body;
+  if (key === undefined) throw new EnvelopeInvalidError('The envelope body is encrypted and no decryption key is set');
+  return decryptBody(envelope.bodyJwe, key, { ...options, requestId: envelope.requestId });
+}
