@@ -29,5 +29,6 @@ export {
   kafkaConfigSpec,
   registriesConfigSpec,
   auditConfigSpec,
+  adapterConfigSpec,
   type ServiceName,
 } from './services';

@@ -169,6 +169,32 @@ export const auditConfigSpec = {
   }),
 } satisfies ConfigSpec;
 
+/**
+ * Every adapter built with libs/adapter-sdk (apps/adapters/*). The adapter's system id is in its code, so the
+ * defaults that depend on it (signing key, health file) are derived from it: see docs/integrators.md.
+ */
+export const adapterConfigSpec = {
+  concurrency: int('ADAPTER_CONCURRENCY', {
+    description: 'requests one adapter instance handles at once',
+    default: 16,
+    min: 1,
+    max: 1024,
+  }),
+  signingKey: optional(
+    str('ADAPTER_SIGNING_KEY', {
+      description: "private key (PEM) the adapter signs answers with; unset = the PKI directory's system signing key",
+    }),
+  ),
+  pkiDir: str('ADAPTER_PKI_DIR', {
+    description: 'PKI directory the default signing key is taken from (systems/<agency>/<system>/signing.key.pem)',
+    default: 'certs/dev',
+  }),
+  healthDir: str('ADAPTER_HEALTH_DIR', {
+    description: 'where each adapter writes its health file, <agency>-<system>.json (adapters listen on no port)',
+    default: 'data/adapters',
+  }),
+} satisfies ConfigSpec;
+
 /** Every service's configuration, by service name: `kopir config` prints and checks them. */
 export const SERVICE_CONFIGS = {
   kafka: kafkaConfigSpec,
@@ -176,6 +202,7 @@ export const SERVICE_CONFIGS = {
   federation: federationConfigSpec,
   registries: registriesConfigSpec,
   audit: auditConfigSpec,
+  adapter: adapterConfigSpec,
 } as const satisfies Record<string, ConfigSpec>;
 
 export type ServiceName = keyof typeof SERVICE_CONFIGS;

@@ -1,0 +1,90 @@
+import { KopirError } from '@kopir/contracts';
+import { signEnvelope, verifyAnswer } from '@kopir/envelope';
+import { developmentFederation } from '@kopir/federation';
+import { generateSigningKey, keyThumbprint, publicKeyToJwk } from '@kopir/pki';
+import { AdapterProcessor } from './adapter-processor';
+import type { AdapterRequest } from './adapter-request';
+import { RegistryService, handlersOf } from './registry-service.decorator';
+
+const IIN = '900101300012';
+
+class Handlers {
+  seen: AdapterRequest[] = [];
+  @RegistryService('person-by-iin')
+  person(request: AdapterRequest): unknown {
+    this.seen.push(request);
+    const { iin } = request.body as { iin: string };
+    if (iin === '000000000000') throw new Error('SQLITE_CORRUPT: /var/lib/registry/population.db at page 7');
+    if (iin === '111111111111') throw new KopirError('internal_error', 'stack: at Database.prepare (secret.ts:1)');
+    if (iin === '222222222222') throw new KopirError('not_found', 'No person with this IIN');
+    return { iin, lastName: 'Abenov', firstName: 'Arman', address: 'Astana', status: 'alive' };
+  }
+}
+
+describe('AdapterProcessor', () => {
+  const gateway = generateSigningKey('ES256');
+  const adapter = generateSigningKey('ES256');
+  const base = developmentFederation(new Date());
+  const document = {
+    ...base,
+    gateways: [{ id: 'gateway', name: 'gw', signingKeys: [publicKeyToJwk(gateway.publicKey)] }],
+  };
+  const handlers = new Handlers();
+  const processor = new AdapterProcessor({
+    system: 'mju/population',
+    signingKey: adapter.privateKey,
+    federation: { current: { document } },
+    handlers: handlersOf(handlers),
+  });
+  let n = 0;
+  const envelope = (body: unknown, fields: string[] = ['iin', 'lastName']): Promise<string> =>
+    signEnvelope(
+      {
+        requestId: `r-${++n}`,
+        client: 'psc/front-office',
+        service: 'mju/population/person-by-iin',
+        purpose: 'driving-licence-issue',
+        subject: IIN,
+        fields,
+        body,
+        consumerSignature: 'x',
+      },
+      gateway.privateKey,
+      { kid: keyThumbprint(gateway.publicKey) },
+    );
+  const run = async (body: unknown, fields?: string[]): Promise<{ status: string; body: unknown }> => {
+    const jws = await envelope(body, fields);
+    const done = await processor.process(jws, 'key');
+    if (done === undefined) throw new Error('no answer');
+    const answer = await verifyAnswer(done.answer, jws, adapter.publicKey);
+    return { status: answer.status, body: answer.body };
+  };
+
+  it('gives the handler the verified request and answers only the granted fields', async () => {
+    await expect(run({ iin: IIN })).resolves.toEqual({ status: 'ok', body: { iin: IIN, lastName: 'Abenov' } });
+    expect(handlers.seen.at(-1)).toMatchObject({ client: 'psc/front-office', purpose: 'driving-licence-issue' });
+  });
+
+  it('answers an unexpected failure as provider_error without its message', async () => {
+    for (const iin of ['000000000000', '111111111111']) {
+      const { status, body } = await run({ iin });
+      expect(status).toBe('provider_error');
+      expect(JSON.stringify(body)).not.toMatch(/SQLITE|var\/lib|stack|secret/);
+    }
+  });
+
+  it('passes a typed error the caller can act on with its code', async () => {
+    await expect(run({ iin: '222222222222' })).resolves.toMatchObject({
+      status: 'not_found',
+      body: { code: 'not_found', status: 404 },
+    });
+  });
+
+  it('refuses a body outside the schema before the handler runs, without echoing the value', async () => {
+    const before = handlers.seen.length;
+    const { status, body } = await run({ iin: "1' OR '1'='1" });
+    expect(status).toBe('request_invalid');
+    expect(JSON.stringify(body)).not.toContain("OR '1'");
+    expect(handlers.seen.length).toBe(before);
+  });
+});

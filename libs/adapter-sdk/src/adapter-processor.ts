@@ -1,0 +1,222 @@
+import type { KeyObject } from 'node:crypto';
+import { KopirError, isKopirError, parseSystemId, problemDetails, type ErrorCode } from '@kopir/contracts';
+import { ReplayGuard, signAnswer, verifyEnvelope, type Envelope } from '@kopir/envelope';
+import { FederationIndex, serviceValidators, type FederationDocument, type ServiceValidators } from '@kopir/federation';
+import { keyThumbprint } from '@kopir/pki';
+import type { AdapterHandler, AdapterLogger, AdapterRequest } from './adapter-request';
+import { maskAnswer } from './mask-answer';
+
+/** Where the processor finds the federation document in force (a FederationLoader fits). */
+export interface FederationSource {
+  readonly current: { readonly document: FederationDocument };
+}
+
+export interface AdapterProcessorOptions {
+  /** This adapter's system, `<agency>/<system>`. */
+  readonly system: string;
+  /** The system's answer signing key (its public half is in the federation document). */
+  readonly signingKey: KeyObject;
+  /** Default: the RFC 7638 thumbprint of the key, as the federation lists it. */
+  readonly kid?: string;
+  readonly federation: FederationSource;
+  readonly handlers: readonly AdapterHandler[];
+  readonly logger?: AdapterLogger;
+  /** Clock (ms), for tests. */
+  readonly now?: () => number;
+  /** Freshness of envelopes (default 300 s, skew 30 s); envelopes also carry their own `exp`. */
+  readonly maxAgeSeconds?: number;
+  readonly clockSkewSeconds?: number;
+  /** Most request ids remembered by the replay guard (default 1,000,000). */
+  readonly replayCapacity?: number;
+}
+
+/** The outcome of one message: the signed answer to send back, or none when the message is for another system. */
+export interface ProcessedRequest {
+  readonly answer: string;
+  readonly requestId: string;
+  /** `ok` or the stable error code answered. */
+  readonly status: string;
+}
+
+// Codes a provider may answer as they are; anything else (internal_error, config_invalid, an unexpected throw)
+// becomes provider_error with a generic detail, so no stack, path or SQL reaches another agency.
+const ANSWERABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'signature_invalid',
+  'request_expired',
+  'replay_detected',
+  'service_unknown',
+  'request_invalid',
+  'payload_too_large',
+  'not_found',
+  'access_denied',
+  'rate_limited',
+  'provider_unavailable',
+  'provider_timeout',
+  'maintenance',
+  'provider_error',
+]);
+
+interface Compiled {
+  readonly document: FederationDocument;
+  readonly index: FederationIndex;
+  readonly validators: ReadonlyMap<string, ServiceValidators>;
+}
+
+const noLog: AdapterLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
+
+/**
+ * The SDK's request path without transport (DESIGN.md "One request, end to end", step 4): verify the gateway's
+ * envelope, refuse replays, check the service and the body, run the handler, mask the answer to the rule's fields,
+ * and sign the answer bound to the envelope. Every outcome, success or refusal, is a signed answer.
+ */
+export class AdapterProcessor {
+  readonly system: string;
+  private readonly agency: string;
+  private readonly kid: string;
+  private readonly handlers: ReadonlyMap<string, AdapterHandler['handle']>;
+  private readonly replay: ReplayGuard;
+  private readonly logger: AdapterLogger;
+  private readonly now: () => number;
+  private compiled: Compiled | undefined;
+
+  constructor(private readonly options: AdapterProcessorOptions) {
+    this.agency = parseSystemId(options.system).agency;
+    this.system = options.system;
+    this.kid = options.kid ?? keyThumbprint(options.signingKey);
+    const handlers = new Map<string, AdapterHandler['handle']>();
+    for (const h of options.handlers) {
+      if (handlers.has(h.service)) throw new KopirError('config_invalid', `two handlers for ${h.service}`);
+      handlers.set(h.service, h.handle);
+    }
+    this.handlers = handlers;
+    this.logger = options.logger ?? noLog;
+    this.now = options.now ?? Date.now;
+    this.replay = new ReplayGuard({
+      ...(options.maxAgeSeconds === undefined ? {} : { maxAgeSeconds: options.maxAgeSeconds }),
+      ...(options.clockSkewSeconds === undefined ? {} : { clockSkewSeconds: options.clockSkewSeconds }),
+      ...(options.replayCapacity === undefined ? {} : { maxEntries: options.replayCapacity }),
+      now: this.now,
+    });
+  }
+
+  /** The short names of the services this adapter answers. */
+  get services(): readonly string[] {
+    return [...this.handlers.keys()];
+  }
+
+  /** The key id answers are signed under. */
+  get signingKid(): string {
+    return this.kid;
+  }
+
+  /**
+   * Handles one request message. `fallbackRequestId` (the Kafka key) names the request in refusals of envelopes
+   * that cannot be trusted to name it themselves. Returns undefined for a message addressed to another system of the
+   * agency (they share the agency's request topic; that system's adapter answers it).
+   */
+  async process(envelopeJws: string, fallbackRequestId = ''): Promise<ProcessedRequest | undefined> {
+    if (!this.addressedHere(envelopeJws)) return undefined;
+    let requestId = fallbackRequestId;
+    try {
+      const envelope = await this.verify(envelopeJws);
+      requestId = envelope.requestId;
+      const body = maskAnswer(await this.run(envelope), envelope.fields);
+      const answer = await this.sign(envelopeJws, { requestId, status: 'ok', body });
+      return { answer, requestId, status: 'ok' };
+    } catch (error) {
+      const problem = this.problem(error, requestId);
+      const answer = await this.sign(envelopeJws, { requestId, status: problem.code, body: problem });
+      return { answer, requestId, status: problem.code };
+    }
+  }
+
+  private async verify(envelopeJws: string): Promise<Envelope> {
+    const { index } = this.federation();
+    const nowMs = this.now();
+    const envelope = await verifyEnvelope(envelopeJws, (kid) => index.gatewayKey(kid), {
+      now: new Date(nowMs),
+      ...(this.options.maxAgeSeconds === undefined ? {} : { maxAgeSeconds: this.options.maxAgeSeconds }),
+      ...(this.options.clockSkewSeconds === undefined ? {} : { clockSkewSeconds: this.options.clockSkewSeconds }),
+    });
+    // After the signature: forged messages cannot fill the replay guard (ReplayGuard's contract).
+    this.replay.check(envelope.requestId, new Date(envelope.iat * 1000));
+    return envelope;
+  }
+
+  private run(envelope: Envelope): unknown {
+    const { index, validators } = this.federation();
+    const prefix = `${this.system}/`;
+    const name = envelope.service.startsWith(prefix) ? envelope.service.slice(prefix.length) : undefined;
+    const handle = name === undefined ? undefined : this.handlers.get(name);
+    const definition = index.service(envelope.service);
+    const validate = validators.get(envelope.service)?.request;
+    if (name === undefined || handle === undefined || definition === undefined || validate === undefined) {
+      throw new KopirError('service_unknown', 'This registry does not provide the requested service');
+    }
+    if (envelope.bodyJwe !== undefined) {
+      // Encrypted bodies need the provider's decryption key, which this SDK does not hold yet.
+      throw new KopirError('request_invalid', 'This registry does not accept encrypted request bodies');
+    }
+    if (!validate(envelope.body)) {
+      // Paths and schema keywords only: the values may be citizen data.
+      const where = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`);
+      throw new KopirError(
+        'request_invalid',
+        `The request body does not match the service's schema: ${where.join('; ')}`,
+      );
+    }
+    const request: AdapterRequest = {
+      requestId: envelope.requestId,
+      service: envelope.service,
+      client: envelope.client,
+      purpose: envelope.purpose,
+      subject: envelope.subject,
+      fields: envelope.fields,
+      body: envelope.body,
+    };
+    return handle(request);
+  }
+
+  private problem(error: unknown, requestId: string): ReturnType<typeof problemDetails> {
+    if (isKopirError(error) && ANSWERABLE.has(error.code)) {
+      return problemDetails(error, requestId === '' ? {} : { requestId });
+    }
+    const what = isKopirError(error) ? `${error.code}: ${error.message}` : String((error as Error)?.message ?? error);
+    this.logger.error(`${this.system}: request ${requestId || '(unnamed)'} failed: ${what}`);
+    const generic = new KopirError('provider_error', 'The registry could not answer this request.');
+    return problemDetails(generic, requestId === '' ? {} : { requestId });
+  }
+
+  private sign(
+    envelopeJws: string,
+    answer: { readonly requestId: string; readonly status: string; readonly body?: unknown },
+  ): Promise<string> {
+    return signAnswer(envelopeJws, answer, this.options.signingKey, { kid: this.kid, now: new Date(this.now()) });
+  }
+
+  /** Rebuilt when the loader swaps the document (one reference compare per request). */
+  private federation(): Compiled {
+    const document = this.options.federation.current.document;
+    if (this.compiled?.document !== document) {
+      this.compiled = { document, index: new FederationIndex(document), validators: serviceValidators(document) };
+    }
+    return this.compiled;
+  }
+
+  /**
+   * Looks, without trusting it, at the envelope's `service` to skip messages of other systems of the agency. A
+   * message that cannot be read, or names this system or no system, goes through full verification and is answered.
+   */
+  private addressedHere(envelopeJws: string): boolean {
+    const payload = envelopeJws.split('.')[1];
+    if (payload === undefined) return true;
+    try {
+      const parsed = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { service?: unknown };
+      if (typeof parsed.service !== 'string') return true;
+      const [agency, system] = parsed.service.split('/');
+      return agency !== this.agency || `${agency}/${system ?? ''}` === this.system;
+    } catch {
+      return true;
+    }
+  }
+}

@@ -1,0 +1,141 @@
+import { randomUUID, type KeyObject } from 'node:crypto';
+import type { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { signEnvelope, verifyAnswer, type Answer } from '@kopir/envelope';
+import { developmentFederation, type FederationDocument, type ServiceDefinition } from '@kopir/federation';
+import { generateSigningKey, keyThumbprint, publicKeyToJwk } from '@kopir/pki';
+import type { Kafka } from 'kafkajs';
+import { AdapterRuntime } from '../../adapter-runtime';
+import { AdapterModule, type AdapterDefinition } from '../adapter.module';
+
+export interface EnvelopeOptions {
+  /** Fields the rule allows (default: every field of the service definition). */
+  readonly fields?: readonly string[];
+  readonly requestId?: string;
+  readonly client?: string;
+  readonly purpose?: string;
+  readonly subject?: string;
+  /** Sign with this key instead of the federation's gateway key (a forgery). */
+  readonly key?: KeyObject;
+  /** The `kid` to put in the header (default: the thumbprint of the signing key). */
+  readonly kid?: string;
+  /** Issue the envelope at this time (default now). */
+  readonly now?: Date;
+}
+
+/** A decoded, verified answer. */
+export interface TestAnswer {
+  readonly status: string;
+  readonly body: unknown;
+  readonly answer: Answer;
+}
+
+export interface AdapterTestBedOptions {
+  /** Service definitions the test federation carries, replacing the development ones with the same id. */
+  readonly services?: readonly ServiceDefinition[];
+  /** Connect the runtime to Kafka (default: none, requests go straight to the processor). */
+  readonly kafka?: Kafka;
+  readonly concurrency?: number;
+}
+
+/**
+ * An adapter in a test: its real Nest application context (AdapterModule.forRoot, as runAdapter builds it) with
+ * fresh keys in memory, a federation document that lists the test gateway's key, and helpers to sign envelopes
+ * as the gateway would (or as an attacker would) and to verify the answers with the adapter's public key.
+ */
+export class AdapterTestBed {
+  readonly gatewayKey = generateSigningKey('ES256');
+  readonly adapterKey = generateSigningKey('ES256');
+  readonly document: FederationDocument;
+  private appContext: INestApplicationContext | undefined;
+
+  private constructor(
+    readonly definition: AdapterDefinition,
+    options: AdapterTestBedOptions,
+  ) {
+    const base = developmentFederation(new Date());
+    const replaced = new Map((options.services ?? []).map((s) => [s.id, s]));
+    this.document = {
+      ...base,
+      services: [...base.services.filter((s) => !replaced.has(s.id)), ...replaced.values()],
+      gateways: [{ id: 'gateway', name: 'test gateway', signingKeys: [publicKeyToJwk(this.gatewayKey.publicKey)] }],
+    };
+  }
+
+  static async start(definition: AdapterDefinition, options: AdapterTestBedOptions = {}): Promise<AdapterTestBed> {
+    const bed = new AdapterTestBed(definition, options);
+    const document = bed.document;
+    bed.appContext = await NestFactory.createApplicationContext(
+      AdapterModule.forRoot(definition, {
+        signingKey: bed.adapterKey.privateKey,
+        federation: { current: { document } },
+        concurrency: options.concurrency ?? 4,
+        ...(options.kafka === undefined ? {} : { kafka: options.kafka }),
+      }),
+      { logger: false, abortOnError: false },
+    );
+    await bed.appContext.init();
+    return bed;
+  }
+
+  get app(): INestApplicationContext {
+    if (this.appContext === undefined) throw new Error('the test bed is closed');
+    return this.appContext;
+  }
+
+  get runtime(): AdapterRuntime {
+    return this.app.get(AdapterRuntime);
+  }
+
+  /** The full id of one of this adapter's services. */
+  serviceId(name: string): string {
+    return name.includes('/') ? name : `${this.definition.system}/${name}`;
+  }
+
+  /** An envelope for `service` (short or full id) signed as the gateway signs it (or as `options` forge it). */
+  envelope(service: string, body: unknown, options: EnvelopeOptions = {}): Promise<string> {
+    const id = this.serviceId(service);
+    const definition = this.document.services.find((s) => s.id === id);
+    const key = options.key ?? this.gatewayKey.privateKey;
+    return signEnvelope(
+      {
+        requestId: options.requestId ?? randomUUID(),
+        client: options.client ?? 'psc/front-office',
+        service: id,
+        purpose: options.purpose ?? 'contract-test',
+        subject: options.subject ?? 'test-subject',
+        fields: options.fields ?? definition?.fields.map((f) => f.name) ?? [],
+        body,
+        consumerSignature: 'test',
+      },
+      key,
+      { kid: options.kid ?? keyThumbprint(key), ...(options.now === undefined ? {} : { now: options.now }) },
+    );
+  }
+
+  /** Gives a raw message to the adapter as its consumer would; undefined when the adapter does not answer it. */
+  async send(envelopeJws: string, kafkaKey = 'test-key'): Promise<TestAnswer | undefined> {
+    const done = await this.runtime.processor.process(envelopeJws, kafkaKey);
+    if (done === undefined) return undefined;
+    return this.verify(done.answer, envelopeJws);
+  }
+
+  /** Signs an envelope and sends it; the answer must exist. */
+  async call(service: string, body: unknown, options: EnvelopeOptions = {}): Promise<TestAnswer> {
+    const answer = await this.send(await this.envelope(service, body, options));
+    if (answer === undefined) throw new Error(`the adapter did not answer ${service}`);
+    return answer;
+  }
+
+  /** Verifies an answer with the adapter's public key, bound to `envelopeJws`. */
+  async verify(answerJws: string, envelopeJws: string): Promise<TestAnswer> {
+    const answer = await verifyAnswer(answerJws, envelopeJws, this.adapterKey.publicKey);
+    return { status: answer.status, body: answer.body, answer };
+  }
+
+  async close(): Promise<void> {
+    const app = this.appContext;
+    this.appContext = undefined;
+    await app?.close();
+  }
+}
