@@ -15,6 +15,7 @@ export {
 export { AdapterRuntime, type AdapterRuntimeOptions } from './adapter-runtime';
 export { HealthReporter, healthFile, type AdapterHealth, type AdapterState } from './health-reporter';
 export { maskAnswer } from './mask-answer';
+export { serviceDefinition, type ServiceContract } from './service-definition';
 export { RegistryService, handlersOf } from './registry-service.decorator';
 export { AdapterModule, type AdapterDefinition, type AdapterSettings } from './nest/adapter.module';
 export { runAdapter } from './nest/run-adapter';

@@ -8,6 +8,7 @@ import {
   type Provider,
   type Type,
 } from '@nestjs/common';
+import type { ServiceDefinition } from '@kopir/federation';
 import { AdapterRuntime, type AdapterRuntimeOptions } from '../adapter-runtime';
 import { handlersOf } from '../registry-service.decorator';
 
@@ -19,6 +20,8 @@ export interface AdapterDefinition {
   readonly handlers: readonly Type<object>[];
   /** What the handlers inject (a store, a client of the registry's own database...). */
   readonly providers?: readonly Provider[];
+  /** The federation entries of its services (see serviceDefinition): what the contract tests run against. */
+  readonly services?: readonly ServiceDefinition[];
 }
 
 /** Everything but the system and its handlers: keys, federation, Kafka, concurrency, health (runAdapter sets them). */

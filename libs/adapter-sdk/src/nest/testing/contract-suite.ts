@@ -7,6 +7,7 @@ import type { ServiceDefinition } from '@kopir/federation';
 import { startBroker, type RunningBroker } from '@kopir/kafka-broker';
 import { MESSAGE_HEADERS, createKafka, ensureTopics, silentLogger } from '@kopir/messaging';
 import { generateSigningKey, keyThumbprint } from '@kopir/pki';
+import type * as JestGlobals from '@jest/globals';
 import type { AdapterDefinition } from '../adapter.module';
 import { AdapterTestBed } from './adapter-test-bed';
 import { listeningTcpSockets } from './listening-sockets';
@@ -23,7 +24,7 @@ export interface ContractSample {
 export interface AdapterContractOptions {
   /** The adapter under test, as its app defines it (built afresh for the suite). */
   readonly definition: () => AdapterDefinition;
-  /** Service definitions (schemas, fields) the test federation carries for this adapter. */
+  /** Service definitions (schemas, fields) the test federation carries (default: the definition's `services`). */
   readonly services?: readonly ServiceDefinition[];
   /** A request that succeeds, per service worth checking (at least one). */
   readonly samples: readonly ContractSample[];
@@ -49,7 +50,11 @@ function keysOf(body: unknown): string[] {
  * adapter holds no listening TCP socket.
  */
 export function adapterContractSuite(options: AdapterContractOptions): void {
+  // Jest's globals, read when a test file calls the kit: the SDK's index is also loaded by adapters in production,
+  // where a runtime import of @jest/globals would throw.
+  const { describe, it, expect, beforeAll, afterAll } = globalThis as unknown as typeof JestGlobals;
   const definition = options.definition();
+  const services = options.services ?? definition.services;
   describe(`adapter contract: ${definition.system}`, () => {
     let bed: AdapterTestBed;
     let listeningBefore: Set<string>;
@@ -58,7 +63,7 @@ export function adapterContractSuite(options: AdapterContractOptions): void {
 
     beforeAll(async () => {
       listeningBefore = listeningTcpSockets();
-      bed = await AdapterTestBed.start(definition, options.services ? { services: options.services } : {});
+      bed = await AdapterTestBed.start(definition, services ? { services } : {});
     });
     afterAll(async () => {
       await bed.close();
@@ -174,7 +179,7 @@ export function adapterContractSuite(options: AdapterContractOptions): void {
             { topic: replyTopic('contract'), numPartitions: 1 },
           ]);
           kafkaBed = await AdapterTestBed.start(options.definition(), {
-            ...(options.services ? { services: options.services } : {}),
+            ...(services ? { services } : {}),
             kafka,
           });
         });
