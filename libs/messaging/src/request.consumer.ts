@@ -1,4 +1,4 @@
-import type { Consumer, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { Partitioners, type Consumer, type IHeaders, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import { MESSAGE_HEADERS, headerValue } from './message-headers';
 import type { MessagingLogger } from './logger';
 
@@ -36,7 +36,9 @@ export class RequestConsumer {
 
   constructor(private readonly options: RequestConsumerOptions) {
     this.consumer = options.kafka.consumer({ groupId: options.groupId, maxWaitTimeInMs: 500 });
-    this.producer = options.kafka.producer();
+    // Replies name their topic and key; the default (murmur2) partitioner, chosen explicitly to silence kafkajs's
+    // v2 migration warning in every adapter's log.
+    this.producer = options.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   }
 
   async start(): Promise<void> {

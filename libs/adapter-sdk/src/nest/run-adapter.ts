@@ -43,7 +43,12 @@ async function start(definition: AdapterDefinition, logger: Logger): Promise<voi
     AdapterModule.forRoot(definition, {
       signingKey,
       federation,
-      kafka: createKafkaFromSettings(kafkaConfig, `adapter-${agency}-${system}`, logger),
+      // kafkajs's debug chatter (joins, fetches) stays out of the supervisor's log stream.
+      kafka: createKafkaFromSettings(kafkaConfig, `adapter-${agency}-${system}`, {
+        log: (m: string) => logger.log(m),
+        warn: (m: string) => logger.warn(m),
+        error: (m: string) => logger.error(m),
+      }),
       concurrency: config.concurrency,
       healthFile: healthFile(config.healthDir, definition.system),
       logger,
