@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { isKopirError } from '@kopir/contracts';
+import { registerAdapterCommands } from './commands/adapter.command';
 import { registerAuditCommands } from './commands/audit.command';
 import { registerConfigCommands } from './commands/config.command';
 import { registerDataCommands } from './commands/data.command';
@@ -16,6 +17,7 @@ const REGISTRATIONS: ReadonlyArray<(program: Command, out: Output) => void> = [
   registerFederationCommands,
   registerRulesCommands,
   registerAuditCommands,
+  registerAdapterCommands,
 ];
 
 export function buildProgram(out: Output): Command {

@@ -31,7 +31,7 @@ export interface TestAnswer {
 }
 
 export interface AdapterTestBedOptions {
-  /** Service definitions the test federation carries, replacing the development ones with the same id. */
+  /** Service definitions the test federation carries (default: the definition's), replacing development ones by id. */
   readonly services?: readonly ServiceDefinition[];
   /** Connect the runtime to Kafka (default: none, requests go straight to the processor). */
   readonly kafka?: Kafka;
@@ -54,7 +54,7 @@ export class AdapterTestBed {
     options: AdapterTestBedOptions,
   ) {
     const base = developmentFederation(new Date());
-    const replaced = new Map((options.services ?? []).map((s) => [s.id, s]));
+    const replaced = new Map((options.services ?? definition.services ?? []).map((s) => [s.id, s]));
     this.document = {
       ...base,
       services: [...base.services.filter((s) => !replaced.has(s.id)), ...replaced.values()],

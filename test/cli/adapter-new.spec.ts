@@ -1,0 +1,169 @@
+/**
+ * `kopir adapter new` as an integrator runs it: the adapter it writes typechecks under the repository's strict
+ * settings and its generated tests (the contract kit included) pass at once; `adapter register` adds its entry to a
+ * federation document that still validates. Everything happens in a temporary copy of the layout (apps/adapters
+ * there, node_modules linked), never in the repository's own apps/.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { FederationYaml } from '@kopir/federation';
+import { runCli } from '../../apps/cli/src/cli';
+import type { Output } from '../../apps/cli/src/output';
+
+const repo = resolve(__dirname, '..', '..');
+
+function capture(): Output & { out: string; err: string } {
+  const sink = {
+    out: '',
+    err: '',
+    stdout: (s: string) => void (sink.out += s),
+    stderr: (s: string) => void (sink.err += s),
+  };
+  return sink;
+}
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'kopir-scaffold-'));
+  symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'), 'dir');
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('kopir adapter new', () => {
+  it('writes an adapter and prints the federation entry and the certificate command', async () => {
+    const io = capture();
+    const code = await runCli(
+      ['adapter', 'new', '--agency', 'moh', '--system', 'health', '--dir', join(dir, 'apps', 'adapters')],
+      io,
+    );
+    expect(io.err).toBe('');
+    expect(code).toBe(0);
+    for (const file of [
+      'src/main.ts',
+      'src/health.adapter.ts',
+      'test/contract.spec.ts',
+      'federation-entry.yaml',
+      'README.md',
+    ]) {
+      expect(existsSync(join(dir, 'apps', 'adapters', 'health', file))).toBe(true);
+    }
+    // npm run lint checks formatting over apps/: the generated adapter must pass it as written.
+    const check = spawnSync(
+      process.execPath,
+      [
+        join(repo, 'node_modules/prettier/bin/prettier.cjs'),
+        '--config',
+        join(repo, '.prettierrc.json'),
+        '--check',
+        join(dir, 'apps/adapters/health/**/*.ts'),
+      ],
+      { cwd: repo, encoding: 'utf8' },
+    );
+    expect(check.stdout + check.stderr).toContain('All matched files use Prettier code style');
+    expect(io.out).toContain('pki issue --system moh/health');
+    expect(io.out).toContain('id: moh/health/record-by-iin');
+    expect(io.out).toContain('topic: kopir.req.moh');
+    expect(readFileSync(join(dir, 'apps', 'adapters', 'health', 'src', 'health.adapter.ts'), 'utf8')).toContain(
+      "system: 'moh/health',",
+    );
+    expect(readFileSync(join(dir, 'apps', 'adapters', 'health', 'src', 'main.ts'), 'utf8')).toContain(
+      'runAdapter(healthAdapter())',
+    );
+  });
+
+  it('refuses to overwrite an existing adapter, and bad names, as usage errors', async () => {
+    const args = ['adapter', 'new', '--agency', 'moh', '--system', 'health', '--dir', join(dir, 'apps', 'adapters')];
+    const again = capture();
+    expect(await runCli(args, again)).toBe(2);
+    expect(again.err).toContain('already exists');
+    expect(await runCli(['adapter', 'new', '--agency', 'MOH!', '--system', 'x', '--dir', dir], capture())).toBe(2);
+    expect(await runCli(['adapter', 'new', '--agency', 'moh', '--system', '../etc', '--dir', dir], capture())).toBe(2);
+  });
+
+  it('generates code that typechecks with the repository settings', () => {
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        extends: join(repo, 'tsconfig.json'),
+        compilerOptions: { noEmit: true, rootDir: '/', paths: { '@kopir/*': [join(repo, 'libs/*/src/index.ts')] } },
+        include: [join(dir, 'apps/**/*.ts')],
+        exclude: [],
+      }),
+    );
+    const tsc = spawnSync(
+      process.execPath,
+      [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json')],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(tsc.stdout + tsc.stderr).toBe('');
+    expect(tsc.status).toBe(0);
+  }, 240_000);
+
+  it('passes its generated tests at once (contract kit included)', () => {
+    writeFileSync(
+      join(dir, 'jest.config.js'),
+      `const base = require(${JSON.stringify(join(repo, 'jest.config.js'))}).projects[0];
+module.exports = { ...base, displayName: 'scaffold', rootDir: ${JSON.stringify(dir)},
+  testMatch: ['<rootDir>/apps/**/*.spec.ts'], testPathIgnorePatterns: ['/node_modules/'],
+  moduleNameMapper: { '^@kopir/([a-z-]+)$': ${JSON.stringify(join(repo, 'libs/$1/src/index.ts'))} } };
+`,
+    );
+    const jest = spawnSync(
+      process.execPath,
+      [join(repo, 'node_modules/jest/bin/jest.js'), '--config', join(dir, 'jest.config.js'), '--ci'],
+      {
+        encoding: 'utf8',
+        cwd: dir,
+      },
+    );
+    const output = jest.stdout + jest.stderr;
+    expect(output).toMatch(/Tests:\s+\d+ passed, \d+ total/);
+    expect(output).toContain('adapter contract: moh/health');
+    expect(jest.status).toBe(0);
+  }, 240_000);
+
+  it('adapter register adds the agency, system, service and keys, and the document still validates', async () => {
+    const pki = join(dir, 'certs');
+    const file = join(dir, 'federation.yaml');
+    expect(await runCli(['pki', 'init', '--dir', pki], capture())).toBe(0);
+    expect(await runCli(['pki', 'issue', '--system', 'moh/health', '--dir', pki], capture())).toBe(0);
+    expect(await runCli(['federation', 'init', '--file', file, '--pki', pki], capture())).toBe(0);
+    const before = FederationYaml.parse(readFileSync(file, 'utf8')).toDocument();
+    const io = capture();
+    const entry = join(dir, 'apps', 'adapters', 'health', 'federation-entry.yaml');
+    expect(await runCli(['adapter', 'register', '--entry', entry, '--file', file, '--pki', pki], io)).toBe(0);
+    const after = FederationYaml.parse(readFileSync(file, 'utf8')).toDocument();
+    expect(after.version).toBe(before.version + 1);
+    expect(after.services.find((s) => s.id === 'moh/health/record-by-iin')?.topic).toBe('kopir.req.moh');
+    const system = after.agencies.find((a) => a.code === 'moh')?.systems.find((s) => s.id === 'moh/health');
+    expect(system?.signingKeys?.length).toBe(1);
+    expect(system?.tlsCertificateSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(
+      await runCli(
+        [
+          'rules',
+          'grant',
+          '--file',
+          file,
+          '--client',
+          'psc/front-office',
+          '--service',
+          'moh/health/record-by-iin',
+          '--purpose',
+          'social-benefit-check',
+          '--legal-basis',
+          'Code on Health, art. 60',
+          '--fields',
+          'iin,status',
+          '--by',
+          'officer',
+        ],
+        capture(),
+      ),
+    ).toBe(0);
+  });
+});
