@@ -4,6 +4,7 @@
  * answer, the replay guard, and the typed errors every verification raises.
  */
 export { ANSWER_TYP, signAnswer, verifyAnswer, type Answer } from './answer';
+export { detachAnswer, verifyDetachedAnswer, type DetachedAnswer } from './detached-answer';
 export {
   BODY_JWE_TYP,
   CONTENT_ENCRYPTION_ALGORITHMS,
