@@ -1,0 +1,181 @@
+/**
+ * `npm run bench -- adapter [requests]`: what one adapter instance (mju/population, person-by-iin) serves with the
+ * SDK's checks and signing, beside the same query called directly in the same run. Rows: the direct query (the
+ * baseline), raw ES256 verify + sign of an envelope-sized input (the cryptographic floor every request pays), the
+ * SDK's request path in process (verify envelope, replay guard, schema, query, mask, sign answer), and the same
+ * adapter served from Kafka (embedded broker on loopback, one instance, ADAPTER_CONCURRENCY 16). Target: the SDK's
+ * overhead over the direct query ≤ 100 µs per request.
+ */
+import { randomUUID, sign, verify } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { AdapterTestBed } from '@kopir/adapter-sdk';
+import { signAnswer, verifyEnvelope } from '@kopir/envelope';
+import { parseAgencyCode, replyTopic, requestTopic } from '@kopir/contracts';
+import { startBroker } from '@kopir/kafka-broker';
+import { MESSAGE_HEADERS, createKafka, ensureTopics, silentLogger } from '@kopir/messaging';
+import {
+  PERSON_FIELDS,
+  PopulationQueries,
+  PopulationRepository,
+  generateDataset,
+  registryFiles,
+  seedRegistries,
+} from '@kopir/reference-registries';
+import { populationAdapter } from '../../apps/adapters/population/src/population.adapter';
+import { printTable } from './measure';
+
+const MJU = parseAgencyCode('mju');
+const PEOPLE = 5000;
+const SEED = 42;
+const GRANTED = ['iin', 'lastName', 'firstName', 'birthDate', 'address'];
+
+async function timed(count: number, op: (i: number) => unknown): Promise<number> {
+  const start = performance.now();
+  for (let i = 0; i < count; i++) await op(i);
+  return performance.now() - start;
+}
+
+export async function run(args: readonly string[]): Promise<void> {
+  const requests = Number(args[0] ?? 4000);
+  const dir = mkdtempSync(join(tmpdir(), 'kopir-adapter-bench-'));
+  const dataDir = join(dir, 'registries');
+  seedRegistries({ dir: dataDir, people: PEOPLE, seed: SEED });
+  const iins = generateDataset({ people: PEOPLE, seed: SEED }).people.map((p) => p.iin);
+  const iin = (i: number): string => iins[(i * 7919) % iins.length] as string;
+  const broker = await startBroker({ dataDir: join(dir, 'broker'), port: 0, log: () => undefined });
+  const kafka = createKafka({ brokers: [broker.address], clientId: 'bench', logger: silentLogger });
+  await ensureTopics(kafka, [
+    { topic: requestTopic(MJU), numPartitions: 3 },
+    { topic: replyTopic('bench'), numPartitions: 1 },
+  ]);
+  const repository = PopulationRepository.open(registryFiles(dataDir).population);
+  const queries = new PopulationQueries(repository);
+  const local = await AdapterTestBed.start(populationAdapter({ dataDir }));
+  const served = await AdapterTestBed.start(populationAdapter({ dataDir }), { kafka, concurrency: 16 });
+  try {
+    const sign1 = (bed: AdapterTestBed, n: number): Promise<string[]> =>
+      Promise.all(
+        Array.from({ length: n }, (_, i) => bed.envelope('person-by-iin', { iin: iin(i) }, { fields: GRANTED })),
+      );
+
+    // Baseline: the query itself, as a handler calls it.
+    const directMs = await timed(requests, (i) => queries.personByIin({ iin: iin(i) }));
+
+    // Floor: what ES256 alone costs per request (verify the envelope, sign the answer).
+    const envelopes = await sign1(local, requests);
+    const sample = Buffer.from(envelopes[0] as string);
+    const key = local.gatewayKey;
+    const signature = sign('sha256', sample, { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
+    const cryptoMs = await timed(requests, () => {
+      verify('sha256', sample, { key: key.publicKey, dsaEncoding: 'ieee-p1363' }, signature);
+      sign('sha256', sample, { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
+    });
+
+    // What @kopir/envelope costs per request: verifyEnvelope + signAnswer (canonical JSON, JWS checks, ES256).
+    const answerBody = queries.personByIin({ iin: iin(0) });
+    const envelopeMs = await timed(requests, async (i) => {
+      const e = await verifyEnvelope(envelopes[i] as string, key.publicKey);
+      await signAnswer(
+        envelopes[i] as string,
+        { requestId: e.requestId, status: 'ok', body: answerBody },
+        key.privateKey,
+        {
+          kid: 'k',
+        },
+      );
+    });
+
+    // The SDK's request path in process: every envelope is new (the replay guard would refuse a repeat).
+    let ok = 0;
+    const sdkMs = await timed(requests, async (i) => {
+      const done = await local.runtime.processor.process(envelopes[i] as string, 'k');
+      if (done?.status === 'ok') ok++;
+    });
+    if (ok !== requests) throw new Error(`only ${ok} of ${requests} in-process requests were answered ok`);
+
+    // From Kafka: produce every request, count the replies on the reply topic.
+    const kafkaEnvelopes = await sign1(served, requests);
+    const consumer = kafka.consumer({ groupId: `bench-${randomUUID()}`, maxWaitTimeInMs: 50 });
+    const producer = kafka.producer();
+    await consumer.connect();
+    await producer.connect();
+    await consumer.subscribe({ topic: replyTopic('bench'), fromBeginning: false });
+    let replies = 0;
+    let okReplies = 0;
+    let allReplied: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => (allReplied = resolve));
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        replies++;
+        if (
+          (
+            await served.verify(
+              message.value?.toString() ?? '',
+              kafkaEnvelopes[Number(message.key?.toString())] as string,
+            )
+          ).status === 'ok'
+        )
+          okReplies++;
+        if (replies === requests) allReplied();
+      },
+    });
+    await joined;
+    const start = performance.now();
+    for (let offset = 0; offset < requests; offset += 500) {
+      await producer.send({
+        topic: requestTopic(MJU),
+        messages: kafkaEnvelopes.slice(offset, offset + 500).map((value, j) => ({
+          key: String(offset + j),
+          value,
+          headers: {
+            [MESSAGE_HEADERS.replyTo]: replyTopic('bench'),
+            [MESSAGE_HEADERS.correlationId]: String(offset + j),
+          },
+        })),
+      });
+    }
+    await done;
+    const kafkaMs = performance.now() - start;
+    await consumer.disconnect();
+    await producer.disconnect();
+    if (okReplies !== requests) throw new Error(`only ${okReplies} of ${requests} Kafka replies were ok`);
+
+    const us = (ms: number): number => (ms * 1000) / requests;
+    const perSecond = (ms: number): number => (requests * 1000) / ms;
+    const row = (name: string, ms: number): (string | number)[] => [
+      name,
+      perSecond(ms),
+      us(ms),
+      name.startsWith('direct') ? '-' : (us(ms) - us(directMs)).toFixed(1),
+    ];
+    process.stdout.write(
+      `${requests} requests of mju/population/person-by-iin, ${PEOPLE} people, ${GRANTED.length} of ${PERSON_FIELDS.length} fields granted\n`,
+    );
+    printTable(
+      ['path', 'requests/s', 'µs/request', 'µs over direct'],
+      [
+        row('direct query (baseline)', directMs),
+        row('ES256 verify + sign only (crypto floor)', cryptoMs),
+        row('@kopir/envelope verifyEnvelope + signAnswer', envelopeMs),
+        row('SDK request path, in process', sdkMs),
+        row('SDK served from Kafka (1 instance, concurrency 16)', kafkaMs),
+      ],
+    );
+    const overhead = us(sdkMs) - us(directMs);
+    process.stdout.write(
+      `SDK overhead ${overhead.toFixed(1)} µs/request (target ≤ 100 µs), of which ES256 ${us(cryptoMs).toFixed(1)} µs; ` +
+        `of which @kopir/envelope ${us(envelopeMs).toFixed(1)} µs; the SDK's own checks, mask and dispatch ` +
+        `${(overhead - us(envelopeMs)).toFixed(1)} µs\n`,
+    );
+  } finally {
+    await served.close();
+    await local.close();
+    repository.close();
+    await broker.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
