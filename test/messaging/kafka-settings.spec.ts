@@ -50,7 +50,7 @@ describe('createKafkaFromSettings', () => {
         rejectUnauthorized: true,
       },
       (socket: TLSSocket) => {
-        seen.push({ authorized: socket.authorized, subject: socket.getPeerCertificate().subject.CN ?? '' });
+        seen.push({ authorized: socket.authorized, subject: String(socket.getPeerCertificate().subject.CN) });
         socket.destroy();
       },
     );

@@ -26,6 +26,7 @@ export {
   SERVICE_CONFIGS,
   brokerConfigSpec,
   federationConfigSpec,
+  gatewayConfigSpec,
   kafkaConfigSpec,
   registriesConfigSpec,
   auditConfigSpec,

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import {
   HOST_PORT,
   bool,
@@ -195,6 +196,76 @@ export const adapterConfigSpec = {
   }),
 } satisfies ConfigSpec;
 
+/** apps/gateway: the mutual-TLS door (defaults work on one machine after `kopir pki init` and `federation sign`). */
+export const gatewayConfigSpec = {
+  host: str('GATEWAY_HOST', { description: 'address the gateway listens on', default: '127.0.0.1' }),
+  port: port('GATEWAY_PORT', { description: 'HTTPS port (mutual TLS)', default: 8443 }),
+  opsHost: str('GATEWAY_OPS_HOST', { description: 'address of the metrics / health listener', default: '127.0.0.1' }),
+  opsPort: port('GATEWAY_OPS_PORT', { description: 'plain-HTTP port of /metrics and /health/*', default: 9464 }),
+  instanceId: str('GATEWAY_INSTANCE_ID', {
+    description:
+      'unique per running gateway: names its Kafka reply topic and group (several gateways need distinct ids)',
+    default: (
+      hostname()
+        .toLowerCase()
+        .replace(/[^a-z0-9-]/g, '-')
+        .replace(/^[^a-z]+/, '') || 'gateway'
+    ).slice(0, 32),
+    pattern: /^[a-z][a-z0-9-]{1,31}$/,
+  }),
+  tlsCert: str('GATEWAY_TLS_CERT', {
+    description: 'TLS server certificate (PEM)',
+    default: 'certs/dev/gateway/tls.pem',
+  }),
+  tlsKey: str('GATEWAY_TLS_KEY', { description: 'its private key (PEM)', default: 'certs/dev/gateway/tls.key.pem' }),
+  tlsCa: str('GATEWAY_TLS_CA', {
+    description: 'CA chain client certificates must chain to (PEM)',
+    default: 'certs/dev/ca/chain.pem',
+  }),
+  tlsCrl: str('GATEWAY_TLS_CRL', {
+    description: 'CRLs of that CA (PEM), reloaded on change',
+    default: 'certs/dev/ca/crl.pem',
+  }),
+  tlsMinVersion: oneOf('GATEWAY_TLS_MIN_VERSION', ['TLSv1.3', 'TLSv1.2'] as const, {
+    description: 'lowest TLS version accepted',
+    default: 'TLSv1.3',
+  }),
+  signingKey: str('GATEWAY_SIGNING_KEY', {
+    description: "the gateway's envelope signing key (PEM); its public key is in the federation's gateways",
+    default: 'certs/dev/gateway/signing.key.pem',
+  }),
+  bodyLimit: bytes('GATEWAY_BODY_LIMIT', { description: 'largest request body accepted', default: 1_048_576, min: 1 }),
+  providerTimeout: duration('GATEWAY_PROVIDER_TIMEOUT', {
+    description: "how long to wait for a provider's answer",
+    default: 10_000,
+    min: 100,
+    max: 300_000,
+  }),
+  auditTimeout: duration('GATEWAY_AUDIT_TIMEOUT', {
+    description: 'how long to wait for Kafka to acknowledge an audit event before withholding the answer',
+    default: 5000,
+    min: 100,
+    max: 60_000,
+  }),
+  maxAge: duration('GATEWAY_REQUEST_MAX_AGE', {
+    description: 'oldest Kopir-Signature issued-at accepted (replay window)',
+    default: 300_000,
+    min: 1000,
+    max: 3_600_000,
+  }),
+  clockSkew: duration('GATEWAY_CLOCK_SKEW', {
+    description: 'tolerated clock difference with callers',
+    default: 30_000,
+    min: 0,
+    max: 600_000,
+  }),
+  maxConnections: int('GATEWAY_MAX_CONNECTIONS', { description: 'open connections at most', default: 10_000, min: 1 }),
+  maintenance: bool('GATEWAY_MAINTENANCE', {
+    description: 'start in maintenance mode (503 with Retry-After); switch at POST /maintenance/on|off on the ops port',
+    default: false,
+  }),
+} satisfies ConfigSpec;
+
 /** Every service's configuration, by service name: `kopir config` prints and checks them. */
 export const SERVICE_CONFIGS = {
   kafka: kafkaConfigSpec,
@@ -203,6 +274,7 @@ export const SERVICE_CONFIGS = {
   registries: registriesConfigSpec,
   audit: auditConfigSpec,
   adapter: adapterConfigSpec,
+  gateway: gatewayConfigSpec,
 } as const satisfies Record<string, ConfigSpec>;
 
 export type ServiceName = keyof typeof SERVICE_CONFIGS;
