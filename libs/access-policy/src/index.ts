@@ -16,3 +16,4 @@ export type {
   PolicyServiceSource,
   PolicySource,
 } from './policy-source';
+export { applyFieldMask, withinFieldMask } from './field-mask';
