@@ -53,7 +53,7 @@ function apply(value: unknown, mask: Mask): unknown {
 }
 
 function within(value: unknown, mask: Mask): boolean {
-  if (mask === true || value === null) return true;
+  if (mask === true || value === null || value === undefined) return true;
   if (Array.isArray(value)) return value.every((item: unknown) => within(item, mask));
   // A scalar where the mask expects members: the whole value is outside it.
   if (typeof value !== 'object') return false;
