@@ -87,4 +87,22 @@ describe('AdapterProcessor', () => {
     expect(JSON.stringify(body)).not.toContain("OR '1'");
     expect(handlers.seen.length).toBe(before);
   });
+
+  it('refuses every request while the federation document has expired', async () => {
+    const expired = new AdapterProcessor({
+      system: 'mju/population',
+      signingKey: adapter.privateKey,
+      federation: {
+        current: { document },
+        assertInForce: () => {
+          throw new Error('expired');
+        },
+      },
+      handlers: handlersOf(handlers),
+    });
+    const jws = await envelope({ iin: IIN });
+    const done = await expired.process(jws, 'key');
+    const answer = await verifyAnswer(done?.answer ?? '', jws, adapter.publicKey);
+    expect(answer).toMatchObject({ status: 'provider_unavailable', body: { retriable: true } });
+  });
 });

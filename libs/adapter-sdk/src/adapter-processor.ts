@@ -9,6 +9,8 @@ import { maskAnswer } from './mask-answer';
 /** Where the processor finds the federation document in force (a FederationLoader fits). */
 export interface FederationSource {
   readonly current: { readonly document: FederationDocument };
+  /** Throws when the document in force has expired (FederationLoader does): then every request is refused. */
+  assertInForce?(now?: number): unknown;
 }
 
 export interface AdapterProcessorOptions {
@@ -131,8 +133,14 @@ export class AdapterProcessor {
   }
 
   private async verify(envelopeJws: string): Promise<Envelope> {
-    const { index } = this.federation();
     const nowMs = this.now();
+    try {
+      this.options.federation.assertInForce?.(nowMs);
+    } catch {
+      // Rules and keys nobody re-signed are not trusted; the gateway may retry once the authority re-signs.
+      throw new KopirError('provider_unavailable', 'The federation document in force has expired', { retriable: true });
+    }
+    const { index } = this.federation();
     const envelope = await verifyEnvelope(envelopeJws, (kid) => index.gatewayKey(kid), {
       now: new Date(nowMs),
       ...(this.options.maxAgeSeconds === undefined ? {} : { maxAgeSeconds: this.options.maxAgeSeconds }),
