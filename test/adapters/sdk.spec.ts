@@ -3,8 +3,20 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AdapterRuntime, healthFile, listeningTcpSockets } from '@kopir/adapter-sdk';
+import { Injectable } from '@nestjs/common';
+import {
+  AdapterRuntime,
+  AdapterTestBed,
+  RegistryService,
+  healthFile,
+  listeningTcpSockets,
+  serviceDefinition,
+  type AdapterRequest,
+} from '@kopir/adapter-sdk';
+import { parseAgencyCode, replyTopic, requestTopic } from '@kopir/contracts';
 import { developmentFederation } from '@kopir/federation';
+import { startBroker } from '@kopir/kafka-broker';
+import { MESSAGE_HEADERS, createKafka, ensureTopics, silentLogger } from '@kopir/messaging';
 import { generateSigningKey } from '@kopir/pki';
 
 describe('listeningTcpSockets', () => {
@@ -44,6 +56,79 @@ describe('adapter health file', () => {
       await runtime.stop();
       expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ state: 'stopped' });
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+@Injectable()
+class SlowHandlers {
+  static running = 0;
+  static most = 0;
+
+  @RegistryService('slow')
+  async slow(request: AdapterRequest<{ n: number }>): Promise<{ n: number }> {
+    SlowHandlers.running++;
+    SlowHandlers.most = Math.max(SlowHandlers.most, SlowHandlers.running);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    SlowHandlers.running--;
+    return { n: request.body.n };
+  }
+}
+
+describe('adapter concurrency', () => {
+  it('never runs more handlers at once than its concurrency, and answers every request', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kopir-concurrency-'));
+    const broker = await startBroker({ dataDir: join(dir, 'broker'), port: 0, log: () => undefined });
+    const kafka = createKafka({ brokers: [broker.address], clientId: 'concurrency', logger: silentLogger });
+    const agency = parseAgencyCode('moh');
+    await ensureTopics(kafka, [
+      { topic: requestTopic(agency), numPartitions: 3 },
+      { topic: replyTopic('concurrency'), numPartitions: 1 },
+    ]);
+    const definition = {
+      system: 'moh/slow',
+      handlers: [SlowHandlers],
+      services: [
+        serviceDefinition({
+          id: 'moh/slow/slow',
+          description: 'waits 20 ms',
+          request: { type: 'object', required: ['n'], properties: { n: { type: 'integer' } } },
+          fields: ['n'],
+        }),
+      ],
+    };
+    const bed = await AdapterTestBed.start(definition, { kafka, concurrency: 2 });
+    const consumer = kafka.consumer({ groupId: 'concurrency-replies', maxWaitTimeInMs: 50 });
+    const producer = kafka.producer();
+    try {
+      await consumer.connect();
+      await producer.connect();
+      await consumer.subscribe({ topic: replyTopic('concurrency'), fromBeginning: true });
+      const answered = new Set<string>();
+      await consumer.run({
+        eachMessage: ({ message }) => {
+          answered.add(message.headers?.[MESSAGE_HEADERS.correlationId]?.toString() ?? '');
+          return Promise.resolve();
+        },
+      });
+      const envelopes = await Promise.all(Array.from({ length: 12 }, (_, n) => bed.envelope('slow', { n })));
+      await producer.send({
+        topic: requestTopic(agency),
+        messages: envelopes.map((value, n) => ({
+          key: String(n),
+          value,
+          headers: { [MESSAGE_HEADERS.replyTo]: replyTopic('concurrency'), [MESSAGE_HEADERS.correlationId]: String(n) },
+        })),
+      });
+      while (answered.size < 12) await new Promise((resolve) => setTimeout(resolve, 20));
+      // 12 requests sent at once keep the limit full: exactly 2 at a time, never more.
+      expect(SlowHandlers.most).toBe(2);
+    } finally {
+      await consumer.disconnect();
+      await producer.disconnect();
+      await bed.close();
+      await broker.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   });
