@@ -2,11 +2,13 @@ import { Command, CommanderError } from 'commander';
 import { isKopirError } from '@kopir/contracts';
 import { registerAdapterCommands } from './commands/adapter.command';
 import { registerAuditCommands } from './commands/audit.command';
+import { registerCallCommands } from './commands/call.command';
 import { registerConfigCommands } from './commands/config.command';
 import { registerDataCommands } from './commands/data.command';
 import { registerFederationCommands } from './commands/federation.command';
 import { registerPkiCommands } from './commands/pki.command';
 import { registerRulesCommands } from './commands/rules.command';
+import { registerUpCommands } from './commands/up.command';
 import { EXIT, UsageError, type Output, stdio } from './output';
 
 /** Each feature adds its commands here; a command's action throws to fail (UsageError for exit 2). */
@@ -17,6 +19,8 @@ const REGISTRATIONS: ReadonlyArray<(program: Command, out: Output) => void> = [
   registerFederationCommands,
   registerRulesCommands,
   registerAuditCommands,
+  registerCallCommands,
+  registerUpCommands,
   registerAdapterCommands,
 ];
 

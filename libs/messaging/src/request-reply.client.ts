@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Consumer, Kafka, Producer } from 'kafkajs';
+import { Partitioners, type Consumer, type Kafka, type Producer } from 'kafkajs';
 import { KopirError, replyTopic } from '@kopir/contracts';
 import { MESSAGE_HEADERS, headerValue } from './message-headers';
 import type { MessagingLogger } from './logger';
@@ -48,7 +48,10 @@ export class RequestReplyClient {
 
   constructor(private readonly options: RequestReplyOptions) {
     this.replyTopic = replyTopic(options.instanceId);
-    this.producer = options.kafka.producer({ allowAutoTopicCreation: true });
+    this.producer = options.kafka.producer({
+      allowAutoTopicCreation: true,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     this.consumer = options.kafka.consumer({
       groupId: `kopir-gateway-${options.instanceId}`,
       // A reply is useless after its request's timeout: wake fast, never wait on a large batch.

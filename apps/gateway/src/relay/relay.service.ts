@@ -1,0 +1,328 @@
+import { createHash, randomUUID, type KeyObject } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { TLSSocket } from 'node:tls';
+import { withinFieldMask, type DenyDecision } from '@kopir/access-policy';
+import type { AuditEventInput } from '@kopir/audit-log';
+import { ERROR_CODES, HEADERS, KopirError, isErrorCode, parseServiceId, toKopirError } from '@kopir/contracts';
+import { ReplayGuard, detachAnswer, signEnvelope, verifyAnswer, verifyRequest, type Answer } from '@kopir/envelope';
+import { MESSAGE_HEADERS, type RequestReplyClient } from '@kopir/messaging';
+import type { AuditPublisher } from '../audit/audit-publisher';
+import type { FederationView } from '../federation/federation-state';
+import type { GatewayMetrics } from '../ops/gateway.metrics';
+import type { TrustStore } from '../trust/trust-store';
+
+/** What the HTTP layer hands over: nothing parsed yet but the route. */
+export interface RelayRequest {
+  readonly socket: TLSSocket;
+  readonly path: string;
+  readonly serviceId: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: Buffer;
+}
+
+export interface RelayAnswer {
+  readonly body: unknown;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface RelayOptions {
+  readonly instanceId: string;
+  readonly signingKey: KeyObject;
+  readonly signingKid: string;
+  readonly providerTimeoutMs: number;
+  readonly maxAgeSeconds: number;
+  readonly clockSkewSeconds: number;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+const PURPOSE = /^[a-z][a-z0-9-]{1,63}$/;
+const SUBJECT = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+const FIELD = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+/** Codes a provider may answer that the caller sees as they are; anything else is provider_error. */
+const PASSED_THROUGH = new Set(['request_invalid', 'not_found', 'access_denied', 'rate_limited', 'payload_too_large']);
+
+/** Who and what a request is about, learned step by step; the audit record of any outcome is built from it. */
+interface Facts {
+  eventId: string;
+  client: string;
+  service: string;
+  purpose: string;
+  subject: string | null;
+  requestHash: string | null;
+  responseHash: string | null;
+  reason: string;
+}
+
+/**
+ * The request path of DESIGN.md steps 2-5, in the order that spends the least on a caller who is not allowed:
+ * identity → signature, freshness, replay → service → access decision (field mask, quota) → body schema → signed
+ * envelope to the provider's topic → the provider's signed answer → audit acknowledged → answer. Every outcome,
+ * allowed or not, is audited; an answer is never released without its audit record.
+ */
+export class RelayService {
+  private readonly replay: ReplayGuard;
+
+  constructor(
+    private readonly options: RelayOptions,
+    private readonly trust: TrustStore,
+    private readonly federation: () => FederationView,
+    private readonly bus: RequestReplyClient,
+    private readonly audit: AuditPublisher,
+    private readonly metrics: GatewayMetrics,
+  ) {
+    this.replay = new ReplayGuard({ maxAgeSeconds: options.maxAgeSeconds, clockSkewSeconds: options.clockSkewSeconds });
+  }
+
+  async relay(request: RelayRequest): Promise<RelayAnswer> {
+    const started = performance.now();
+    const header = (name: string): string | undefined => {
+      const value = request.headers[name];
+      return typeof value === 'string' ? value : undefined;
+    };
+    const requestId = header(HEADERS.requestId);
+    const purpose = header(HEADERS.purpose);
+    const subject = header(HEADERS.subject);
+    const facts: Facts = {
+      eventId: requestId !== undefined && REQUEST_ID.test(requestId) ? requestId : `gw-${randomUUID()}`,
+      client: 'unidentified',
+      service: /^[a-z0-9/-]{1,100}$/.test(request.serviceId) ? request.serviceId : 'invalid',
+      purpose: purpose !== undefined && PURPOSE.test(purpose) ? purpose : 'none',
+      subject: subject !== undefined && SUBJECT.test(subject) ? subject : null,
+      requestHash: null,
+      responseHash: null,
+      reason: 'ok',
+    };
+    try {
+      const answer = await this.run(request, facts, { requestId, purpose, subject, header });
+      const event = await this.audit.publish(this.event(facts, 'allow', 200, null, started));
+      this.count(facts, 'ok', started);
+      return { ...answer, headers: { ...answer.headers, [HEADERS.auditReceipt]: event.eventId } };
+    } catch (thrown) {
+      const error = toKopirError(thrown, 'gateway');
+      if (error.code !== 'audit_unavailable') {
+        if (facts.reason === 'ok') facts.reason = error.code;
+        try {
+          await this.audit.publish(this.event(facts, 'deny', error.status, error.code, started));
+        } catch {
+          // The refusal stands either way; the missing record shows as a gap in the metrics and the logs.
+          this.metrics.requests.inc({ client: facts.client, service: facts.service, code: 'audit_unavailable' });
+        }
+      }
+      this.count(facts, error.code, started);
+      throw error;
+    }
+  }
+
+  private async run(
+    request: RelayRequest,
+    facts: Facts,
+    h: {
+      requestId: string | undefined;
+      purpose: string | undefined;
+      subject: string | undefined;
+      header: (name: string) => string | undefined;
+    },
+  ): Promise<RelayAnswer> {
+    // 1. Who is calling: the verified TLS client certificate, registered for this system in the federation.
+    const view = this.federation();
+    const identity = this.trust.identify(request.socket);
+    if (identity.kind !== 'system') {
+      throw new KopirError('client_certificate_invalid', 'The certificate does not identify a system');
+    }
+    const system = view.index.systemByTlsFingerprint(identity.fingerprint);
+    if (system?.id !== identity.system) {
+      throw new KopirError('client_certificate_invalid', 'The certificate is not registered for this system');
+    }
+    facts.client = system.id;
+
+    // 2. What was asked, signed by the system's signing key; fresh and not replayed.
+    if (h.requestId === undefined || !REQUEST_ID.test(h.requestId)) {
+      throw new KopirError('request_invalid', `${HEADERS.requestId} must be 1-128 letters, digits or . _ : -`);
+    }
+    if (h.purpose === undefined || !PURPOSE.test(h.purpose)) {
+      throw new KopirError(
+        'request_invalid',
+        `${HEADERS.purpose} must be a purpose code such as driving-licence-issue`,
+      );
+    }
+    if (h.subject === undefined || !SUBJECT.test(h.subject)) {
+      throw new KopirError(
+        'request_invalid',
+        `${HEADERS.subject} must name the person the data is about (e.g. an IIN)`,
+      );
+    }
+    const signature = h.header(HEADERS.signature);
+    if (signature === undefined) throw new KopirError('signature_invalid', `${HEADERS.signature} is missing`);
+    const verified = await verifyRequest(
+      signature,
+      {
+        method: 'POST',
+        path: request.path,
+        purpose: h.purpose,
+        subject: h.subject,
+        requestId: h.requestId,
+        body: request.body,
+      },
+      (kid) => view.index.signingKey(system.id, kid),
+      { maxAgeSeconds: this.options.maxAgeSeconds, clockSkewSeconds: this.options.clockSkewSeconds },
+    );
+    this.replay.check(h.requestId, verified.issuedAt);
+
+    // 3. Which service, and may this system call it for this purpose, and see which fields.
+    const service = view.index.service(request.serviceId);
+    if (!service) throw new KopirError('service_unknown', `No service ${request.serviceId} in the federation`);
+    const requested = parseFields(h.header('kopir-fields'));
+    const decision = view.policy.decide(system.id, service.id, h.purpose, requested, Date.now());
+    if (!decision.allowed) throw denial(decision, facts);
+
+    // 4. The body: JSON, and valid against the service's request schema.
+    let body: unknown;
+    try {
+      body = JSON.parse(request.body.toString('utf8'));
+    } catch {
+      throw new KopirError('request_invalid', 'The request body is not JSON');
+    }
+    const validate = view.validators.get(service.id)?.request;
+    if (validate && !validate(body)) {
+      const first = validate.errors?.[0];
+      throw new KopirError(
+        'request_invalid',
+        `The request body does not match the service's schema: ${first?.instancePath || '(body)'} ${first?.message ?? ''}`.trim(),
+      );
+    }
+
+    // 5. The signed envelope to the provider, and its signed answer.
+    const envelope = await signEnvelope(
+      {
+        requestId: h.requestId,
+        client: system.id,
+        service: service.id,
+        purpose: h.purpose,
+        subject: h.subject,
+        fields: decision.fields,
+        body,
+        consumerSignature: signature,
+      },
+      this.options.signingKey,
+      { kid: this.options.signingKid, ttlSeconds: Math.ceil(this.options.providerTimeoutMs / 1000) + 5 },
+    );
+    facts.requestHash = hex(envelope);
+    this.metrics.inFlight.inc();
+    let reply;
+    try {
+      reply = await this.bus.request({
+        topic: service.topic,
+        key: h.requestId,
+        value: envelope,
+        headers: { [MESSAGE_HEADERS.requestId]: h.requestId },
+        timeoutMs: this.options.providerTimeoutMs,
+      });
+    } finally {
+      this.metrics.inFlight.dec();
+    }
+    const answerJws = reply.value.toString('utf8');
+    facts.responseHash = hex(answerJws);
+    const provider = parseServiceId(service.id).provider;
+    let answer: Answer;
+    try {
+      answer = await verifyAnswer(answerJws, envelope, (kid) => view.index.signingKey(provider, kid), {
+        requestId: h.requestId,
+        maxAgeSeconds: this.options.maxAgeSeconds,
+        clockSkewSeconds: this.options.clockSkewSeconds,
+      });
+    } catch (cause) {
+      throw new KopirError('provider_error', 'The provider answer failed verification', { cause });
+    }
+    if (answer.status !== 'ok') throw providerRefusal(answer);
+    if (!withinFieldMask(answer.body, decision.fields)) {
+      // A provider that returns more than the rule allows is faulty: nothing of its answer reaches the caller.
+      throw new KopirError('provider_error', 'The provider answer holds fields the access rule does not allow');
+    }
+    const detached = detachAnswer(answerJws, answer);
+    return {
+      body: answer.body ?? null,
+      headers: {
+        [HEADERS.requestId]: h.requestId,
+        [HEADERS.responseSignature]: detached.signature,
+        'kopir-envelope-digest': detached.envelopeDigest,
+        'kopir-answer-issued-at': String(detached.issuedAt),
+      },
+    };
+  }
+
+  private event(
+    facts: Facts,
+    decision: 'allow' | 'deny',
+    status: number,
+    errorCode: string | null,
+    started: number,
+  ): AuditEventInput {
+    return {
+      eventId: facts.eventId,
+      time: new Date().toISOString(),
+      kind: 'service-call',
+      gateway: this.options.instanceId,
+      client: facts.client,
+      service: facts.service,
+      purpose: facts.purpose,
+      subject: facts.subject,
+      decision,
+      reason: facts.reason,
+      status,
+      errorCode,
+      latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
+      requestHash: facts.requestHash,
+      responseHash: facts.responseHash,
+    };
+  }
+
+  private count(facts: Facts, code: string, started: number): void {
+    this.metrics.requests.inc({ client: facts.client, service: facts.service, code });
+    this.metrics.latency.observe(
+      { service: facts.service, outcome: code === 'ok' ? 'ok' : 'error' },
+      (performance.now() - started) / 1000,
+    );
+  }
+}
+
+/** A caller's refusal, with Retry-After for quotas; the reason code goes to the audit record. */
+function denial(decision: DenyDecision, facts: Facts): KopirError {
+  facts.reason = decision.reason;
+  switch (decision.reason) {
+    case 'quota_exceeded':
+      return Object.assign(new KopirError('rate_limited', decision.explanation), {
+        retryAfterSeconds: decision.retryAfterSeconds ?? 1,
+      });
+    case 'client_unknown':
+      return new KopirError('client_certificate_invalid', decision.explanation);
+    case 'service_unknown':
+      return new KopirError('service_unknown', decision.explanation);
+    case 'no_rule':
+    case 'rule_expired':
+    case 'rule_revoked':
+    case 'purpose_not_allowed':
+    case 'field_not_allowed':
+      return new KopirError('access_denied', decision.explanation);
+  }
+}
+
+function providerRefusal(answer: Answer): KopirError {
+  const problem = (answer.body ?? {}) as { detail?: unknown };
+  const detail = typeof problem.detail === 'string' ? problem.detail.slice(0, 500) : 'The provider refused the request';
+  if (isErrorCode(answer.status) && PASSED_THROUGH.has(answer.status)) return new KopirError(answer.status, detail);
+  return new KopirError('provider_error', `The provider could not answer (${ERROR_CODES.provider_error.title})`);
+}
+
+/** Kopir-Fields: an optional comma-separated list of the response fields the caller needs. */
+function parseFields(value: string | undefined): readonly string[] | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const fields = value.split(',').map((f) => f.trim());
+  if (fields.length > 64 || !fields.every((f) => FIELD.test(f))) {
+    throw new KopirError('request_invalid', 'Kopir-Fields must be a comma-separated list of field names');
+  }
+  return fields;
+}
+
+function hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}

@@ -1,0 +1,213 @@
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Kafka } from 'kafkajs';
+import type { ConfigOf, gatewayConfigSpec } from '@kopir/config';
+import { KopirError, problemDetails } from '@kopir/contracts';
+import { FederationLoader } from '@kopir/federation';
+import { RequestReplyClient } from '@kopir/messaging';
+import { keyThumbprint, loadPrivateKey, loadPublicKey } from '@kopir/pki';
+import { AuditPublisher } from './audit/audit-publisher';
+import { CatalogService } from './catalog/catalog.service';
+import { compileFederation, type FederationView } from './federation/federation-state';
+import { GatewayModule } from './gateway.module';
+import { GatewayMetrics } from './ops/gateway.metrics';
+import { OpsServer } from './ops/ops.server';
+import { RelayService } from './relay/relay.service';
+import { TrustStore } from './trust/trust-store';
+
+export type GatewayConfig = ConfigOf<typeof gatewayConfigSpec>;
+
+export interface StartGatewayOptions {
+  readonly config: GatewayConfig;
+  readonly kafka: Kafka;
+  readonly federation: {
+    readonly file: string;
+    readonly authorityPublicKey: string;
+    readonly name: string;
+    readonly stateFile?: string;
+    readonly quotaInstances: number;
+  };
+  /** How often the CRL file is polled for changes. */
+  readonly crlPollMs?: number;
+  readonly logger?: Logger;
+}
+
+export interface RunningGateway {
+  /** https://host:port */
+  readonly url: string;
+  /** http://host:port of /metrics and /health/* */
+  readonly opsUrl: string;
+  readonly metrics: GatewayMetrics;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts one gateway instance: trust store and CRL watch, federation (verified, hot-reloaded), Kafka request/reply
+ * and audit producer, the HTTPS app (Fastify: the fastest of Nest's adapters, and its content-type parser hands the
+ * body over as the exact bytes the Kopir-Signature digest covers), and the operations listener.
+ */
+export async function startGateway(options: StartGatewayOptions): Promise<RunningGateway> {
+  const { config } = options;
+  const logger = options.logger ?? new Logger('gateway');
+  const metrics = new GatewayMetrics();
+  const trust = await TrustStore.open({
+    cert: config.tlsCert,
+    key: config.tlsKey,
+    ca: config.tlsCa,
+    crl: config.tlsCrl,
+    minVersion: config.tlsMinVersion,
+    logger,
+  });
+
+  let view: FederationView | undefined;
+  const loader = new FederationLoader({
+    path: options.federation.file,
+    authorityKey: loadPublicKey(readFileSync(options.federation.authorityPublicKey, 'utf8')),
+    federation: options.federation.name,
+    ...(options.federation.stateFile ? { stateFile: options.federation.stateFile } : {}),
+    logger,
+    onChange: (next) => {
+      view = compileFederation(next.document, view, options.federation.quotaInstances);
+      logger.log(`federation version ${next.version} in force`);
+    },
+  });
+  await loader.load();
+  loader.watch();
+  const federation = (): FederationView => {
+    loader.assertInForce();
+    if (!view) throw new KopirError('internal_error', 'No federation document in force');
+    return view;
+  };
+
+  const signingKey = loadPrivateKey(readFileSync(config.signingKey, 'utf8'));
+  const bus = new RequestReplyClient({ kafka: options.kafka, instanceId: config.instanceId, logger });
+  const audit = new AuditPublisher(options.kafka, config.auditTimeout);
+  await Promise.all([bus.start(), audit.start()]);
+
+  const relay = new RelayService(
+    {
+      instanceId: config.instanceId,
+      signingKey,
+      signingKid: keyThumbprint(signingKey),
+      providerTimeoutMs: config.providerTimeout,
+      maxAgeSeconds: Math.round(config.maxAge / 1000),
+      clockSkewSeconds: Math.round(config.clockSkew / 1000),
+    },
+    trust,
+    federation,
+    bus,
+    audit,
+    metrics,
+  );
+  const catalog = new CatalogService(federation);
+
+  const adapter = new FastifyAdapter({
+    https: { ...trust.secureContextOptions(), maxHeaderSize: 16 * 1024 },
+    bodyLimit: config.bodyLimit,
+    // Slow clients: a request must arrive whole, and an idle connection close, within bounded times.
+    connectionTimeout: 30_000,
+    keepAliveTimeout: 60_000,
+    requestTimeout: config.providerTimeout + config.auditTimeout + 5_000,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    GatewayModule.forRoot({ relay, catalog, trust }),
+    adapter,
+    {
+      logger: ['error', 'warn'],
+      // Nest's own JSON parser would hand over parsed objects; the gateway needs the bytes (see below).
+      bodyParser: false,
+    },
+  );
+  const fastify = app.getHttpAdapter().getInstance();
+  // The exact bytes, not Fastify's parsed JSON: the Kopir-Signature covers their digest.
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  const maintenance = {
+    enabled: config.maintenance,
+    set(enabled: boolean) {
+      this.enabled = enabled;
+    },
+  };
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (!maintenance.enabled) return done();
+    const body = problemDetails(new KopirError('maintenance', 'The gateway is in maintenance; retry later'), {
+      instance: request.url,
+    });
+    void reply.status(503).header('retry-after', '30').header('content-type', 'application/problem+json').send(body);
+  });
+  await app.init();
+  const server = app.getHttpServer() as Server;
+  server.maxConnections = config.maxConnections;
+  server.on('tlsClientError', (error: Error, socket: TLSSocket) => {
+    metrics.tlsRejected.inc();
+    logger.warn(`TLS handshake refused from ${socket.remoteAddress ?? '?'}: ${error.message}`);
+  });
+  trust.watch((secure) => server.setSecureContext(secure), options.crlPollMs ?? 1000);
+  await app.listen(config.port, config.host);
+  const address = server.address() as AddressInfo;
+
+  const admin = options.kafka.admin();
+  await admin.connect();
+  const ops = new OpsServer(
+    metrics,
+    [
+      { name: 'federation', check: () => failure(() => federation()) },
+      {
+        name: 'broker',
+        check: async () => {
+          try {
+            await withTimeout(admin.describeCluster(), 2000);
+            return undefined;
+          } catch (error) {
+            return `broker unreachable: ${(error as Error).message}`;
+          }
+        },
+      },
+    ],
+    maintenance,
+  );
+  const opsAddress = await ops.listen(config.opsPort, config.opsHost);
+  logger.log(`gateway ${config.instanceId} on https://${config.host}:${address.port}, ops on ${opsAddress.port}`);
+
+  return {
+    url: `https://${config.host}:${address.port}`,
+    opsUrl: `http://${config.opsHost}:${opsAddress.port}`,
+    metrics,
+    async stop() {
+      trust.close();
+      await loader.close();
+      await ops.close();
+      await app.close();
+      await admin.disconnect();
+      await Promise.allSettled([bus.stop(), audit.stop()]);
+    },
+  };
+}
+
+function failure(check: () => unknown): string | undefined {
+  try {
+    check();
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,115 @@
+import { X509Certificate } from 'node:crypto';
+import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import type { SecureContextOptions, TLSSocket } from 'node:tls';
+import { KopirError } from '@kopir/contracts';
+import { identityFromPeerCertificate, revokedSerialsFromCrl, splitCrls, type PeerIdentity } from '@kopir/pki';
+
+export interface TrustStoreOptions {
+  readonly cert: string;
+  readonly key: string;
+  readonly ca: string;
+  readonly crl: string;
+  readonly minVersion: 'TLSv1.3' | 'TLSv1.2';
+  readonly logger: { log(message: string): void; warn(message: string): void };
+}
+
+interface CachedIdentity {
+  readonly identity: PeerIdentity;
+  readonly generation: number;
+}
+
+/**
+ * The gateway's TLS trust: its server certificate, the intranet CA chain, and the CRL. The TLS layer refuses unknown-CA,
+ * expired and revoked client certificates during the handshake; this class also answers, per request, which
+ * system a connection belongs to, re-checking a connection's certificate whenever a new CRL arrives, so that a
+ * certificate revoked while its keep-alive connection stays open is refused on that connection's next request.
+ */
+export class TrustStore {
+  private crlPem: string;
+  private revoked: ReadonlySet<string> = new Set();
+  private generation = 0;
+  private readonly anchors: X509Certificate[];
+  private readonly intermediates: X509Certificate[];
+  private readonly identities = new WeakMap<TLSSocket, CachedIdentity>();
+  private onReload: ((options: SecureContextOptions) => void) | undefined;
+
+  private constructor(private readonly options: TrustStoreOptions) {
+    const chain = splitPem(readFileSync(options.ca, 'utf8')).map((pem) => new X509Certificate(pem));
+    this.anchors = chain.filter((c) => c.subject === c.issuer);
+    this.intermediates = chain.filter((c) => c.subject !== c.issuer);
+    if (this.anchors.length === 0) throw new KopirError('config_invalid', `${options.ca} holds no root certificate`);
+    this.crlPem = readFileSync(options.crl, 'utf8');
+  }
+
+  static async open(options: TrustStoreOptions): Promise<TrustStore> {
+    const store = new TrustStore(options);
+    store.revoked = await revokedSerialsFromCrl(store.crlPem, [...store.anchors, ...store.intermediates]);
+    return store;
+  }
+
+  /** Options for https.createServer / setSecureContext: client certificate required and verified. */
+  secureContextOptions(): SecureContextOptions & { requestCert: true; rejectUnauthorized: true } {
+    return {
+      cert: readFileSync(this.options.cert),
+      key: readFileSync(this.options.key),
+      ca: readFileSync(this.options.ca),
+      // Node reads only the first CRL of a PEM string: pass one string per CRL (root and issuing CA).
+      crl: splitCrls(this.crlPem),
+      minVersion: this.options.minVersion,
+      requestCert: true,
+      rejectUnauthorized: true,
+    };
+  }
+
+  /** Polls the CRL file; a valid new CRL replaces the old one for new handshakes and for open connections. */
+  watch(onReload: (options: SecureContextOptions) => void, intervalMs = 1000): void {
+    this.onReload = onReload;
+    watchFile(this.options.crl, { interval: intervalMs }, () => void this.reload());
+  }
+
+  close(): void {
+    unwatchFile(this.options.crl);
+  }
+
+  async reload(): Promise<void> {
+    let pem: string;
+    let revoked: Set<string>;
+    try {
+      pem = readFileSync(this.options.crl, 'utf8');
+      if (pem === this.crlPem) return;
+      revoked = await revokedSerialsFromCrl(pem, [...this.anchors, ...this.intermediates]);
+    } catch (error) {
+      // A torn or forged CRL is refused; the previous one stays in force.
+      this.options.logger.warn(
+        `CRL ${this.options.crl} refused, keeping the previous one: ${(error as Error).message}`,
+      );
+      return;
+    }
+    this.crlPem = pem;
+    this.revoked = revoked;
+    this.generation++;
+    this.onReload?.(this.secureContextOptions());
+    this.options.logger.log(`CRL reloaded: ${revoked.size} revoked certificates`);
+  }
+
+  /** The verified identity of the client on this connection (cached per connection and CRL generation). */
+  identify(socket: TLSSocket): PeerIdentity {
+    const cached = this.identities.get(socket);
+    if (cached && cached.generation === this.generation) return cached.identity;
+    const peer = socket.getPeerCertificate(true);
+    if (!socket.authorized || !peer || Object.keys(peer).length === 0) {
+      throw new KopirError('client_certificate_invalid', 'No valid client certificate on this connection');
+    }
+    const identity = identityFromPeerCertificate(peer, {
+      trustAnchors: this.anchors,
+      intermediates: this.intermediates,
+      revokedSerials: this.revoked,
+    });
+    this.identities.set(socket, { identity, generation: this.generation });
+    return identity;
+  }
+}
+
+function splitPem(text: string): string[] {
+  return text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+}

@@ -1,0 +1,7 @@
+export {
+  KopirCallError,
+  KopirClient,
+  type CallOptions,
+  type CallResult,
+  type KopirClientOptions,
+} from './kopir-client';

@@ -1,0 +1,210 @@
+import { randomUUID, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Agent, request as httpsRequest } from 'node:https';
+import { ERROR_CODES, HEADERS, KopirError, isErrorCode, parseServiceId } from '@kopir/contracts';
+import { signRequest, verifyDetachedAnswer, type Answer } from '@kopir/envelope';
+import { devPkiPaths, jwkToPublicKey, keyThumbprint, loadPrivateKey, type PublicJwk } from '@kopir/pki';
+
+export interface KopirClientOptions {
+  /** https://gateway:8443 */
+  readonly gateway: string;
+  /** The system's TLS client certificate and key (PEM), and the intranet CA chain (PEM). */
+  readonly tlsCert: string | Buffer;
+  readonly tlsKey: string | Buffer;
+  readonly ca: string | Buffer;
+  /** The system's request signing key; `signingKid` defaults to its RFC 7638 thumbprint (as the federation lists it). */
+  readonly signingKey: KeyObject;
+  readonly signingKid?: string;
+  /** Per-call timeout (ms), default 30 s. */
+  readonly timeoutMs?: number;
+}
+
+export interface CallOptions {
+  readonly purpose: string;
+  readonly subject: string;
+  readonly requestId?: string;
+  /** Only these response fields (Kopir-Fields). */
+  readonly fields?: readonly string[];
+}
+
+export interface CallResult<T> {
+  readonly body: T;
+  readonly requestId: string;
+  /** The audit record's id: an officer resolves it to the ledger entry and its inclusion proof. */
+  readonly auditReceipt: string;
+  /** The provider's signature over this body, as received (detached JWS). */
+  readonly responseSignature: string;
+  /** The provider's answer as verified: who signed (kid), when, bound to which envelope. */
+  readonly answer: Answer & { readonly kid: string };
+}
+
+/** A refusal from the gateway or the provider, with the stable code of docs/api.md. */
+export class KopirCallError extends KopirError {
+  constructor(
+    code: ConstructorParameters<typeof KopirError>[0],
+    message: string,
+    readonly httpStatus: number,
+    readonly requestId: string,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(code, message);
+  }
+}
+
+/**
+ * What a ministry system calls the gateway with: mutual TLS (verification always on), the Kopir-Signature over every
+ * request, and verification of the provider's signature over every answer, against the provider keys the gateway's
+ * catalog lists. `client.call('mju/population/person-by-iin', { iin }, { purpose, subject })`.
+ */
+export class KopirClient {
+  private readonly agent: Agent;
+  private readonly kid: string;
+  private providerKeys: Map<string, KeyObject> | undefined;
+
+  constructor(private readonly options: KopirClientOptions) {
+    this.agent = new Agent({
+      keepAlive: true,
+      cert: options.tlsCert,
+      key: options.tlsKey,
+      ca: options.ca,
+      rejectUnauthorized: true,
+      minVersion: 'TLSv1.2',
+    });
+    this.kid = options.signingKid ?? keyThumbprint(options.signingKey);
+  }
+
+  /** A client for one system of a development PKI (`kopir pki init`), e.g. `psc/front-office`. */
+  static fromDevPki(root: string, system: string, gateway: string, timeoutMs?: number): KopirClient {
+    const paths = devPkiPaths(root);
+    const files = paths.system(system);
+    return new KopirClient({
+      gateway,
+      tlsCert: readFileSync(files.tls.cert),
+      tlsKey: readFileSync(files.tls.key),
+      ca: readFileSync(paths.chain),
+      signingKey: loadPrivateKey(readFileSync(files.signing.key, 'utf8')),
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    });
+  }
+
+  async call<T = unknown>(service: string, body: unknown, options: CallOptions): Promise<CallResult<T>> {
+    parseServiceId(service);
+    const requestId = options.requestId ?? randomUUID();
+    const path = `/r1/${service}`;
+    const bytes = Buffer.from(JSON.stringify(body));
+    const signature = await signRequest(
+      { method: 'POST', path, purpose: options.purpose, subject: options.subject, requestId, body: bytes },
+      this.options.signingKey,
+      { kid: this.kid },
+    );
+    const response = await this.send('POST', path, bytes, {
+      'content-type': 'application/json',
+      [HEADERS.purpose]: options.purpose,
+      [HEADERS.subject]: options.subject,
+      [HEADERS.requestId]: requestId,
+      [HEADERS.signature]: signature,
+      ...(options.fields ? { 'kopir-fields': options.fields.join(',') } : {}),
+    });
+    if (response.status !== 200) throw problem(response, requestId);
+    const parsed = JSON.parse(response.body.toString('utf8')) as T;
+    const detached = {
+      signature: response.headers[HEADERS.responseSignature] ?? '',
+      envelopeDigest: response.headers['kopir-envelope-digest'] ?? '',
+      issuedAt: Number(response.headers['kopir-answer-issued-at']),
+    };
+    const keys = await this.keys();
+    const kid = JSON.parse(Buffer.from(detached.signature.split('.')[0] ?? '', 'base64url').toString() || '{}') as {
+      kid?: string;
+    };
+    const provider = parseServiceId(service).provider;
+    const answer = await verifyDetachedAnswer(detached, { requestId, body: parsed }, (k) =>
+      k === kid.kid ? keys.get(`${provider}#${k}`) : undefined,
+    );
+    return {
+      body: parsed,
+      requestId,
+      auditReceipt: response.headers[HEADERS.auditReceipt] ?? '',
+      responseSignature: detached.signature,
+      answer: { ...answer, kid: kid.kid ?? '' },
+    };
+  }
+
+  /** The services this system may call, with purposes, fields, schemas and provider keys. */
+  async catalog(): Promise<{ services: { id: string; providerKeys: PublicJwk[] }[] }> {
+    const response = await this.send('GET', '/r1/catalog');
+    if (response.status !== 200) throw problem(response, '');
+    return JSON.parse(response.body.toString('utf8')) as { services: { id: string; providerKeys: PublicJwk[] }[] };
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private async keys(): Promise<Map<string, KeyObject>> {
+    if (this.providerKeys) return this.providerKeys;
+    const keys = new Map<string, KeyObject>();
+    for (const service of (await this.catalog()).services) {
+      const provider = service.id.split('/').slice(0, 2).join('/');
+      for (const jwk of service.providerKeys) keys.set(`${provider}#${jwk.kid}`, jwkToPublicKey(jwk));
+    }
+    this.providerKeys = keys;
+    return keys;
+  }
+
+  private send(
+    method: string,
+    path: string,
+    body?: Buffer,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; headers: Record<string, string | undefined>; body: Buffer }> {
+    const url = new URL(path, this.options.gateway);
+    return new Promise((resolve, reject) => {
+      const req = httpsRequest(
+        url,
+        { method, agent: this.agent, headers, timeout: this.options.timeoutMs ?? 30_000 },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => {
+            const flat: Record<string, string | undefined> = {};
+            for (const [name, value] of Object.entries(res.headers)) {
+              flat[name] = Array.isArray(value) ? value.join(', ') : value;
+            }
+            resolve({ status: res.statusCode ?? 0, headers: flat, body: Buffer.concat(chunks) });
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('timeout', () => req.destroy(new KopirError('provider_timeout', 'The gateway did not answer in time')));
+      req.on('error', (error) =>
+        reject(
+          error instanceof KopirError
+            ? error
+            : new KopirError('provider_unavailable', `Cannot reach the gateway: ${error.message}`, { cause: error }),
+        ),
+      );
+      req.end(body);
+    });
+  }
+}
+
+function problem(
+  response: { status: number; headers: Record<string, string | undefined>; body: Buffer },
+  requestId: string,
+): KopirCallError {
+  let parsed: { code?: unknown; detail?: unknown } = {};
+  try {
+    parsed = JSON.parse(response.body.toString('utf8')) as typeof parsed;
+  } catch {
+    // Not problem+json: reported by status below.
+  }
+  const code = isErrorCode(parsed.code) ? parsed.code : response.status >= 500 ? 'provider_error' : 'request_invalid';
+  const retryAfter = response.headers['retry-after'];
+  return new KopirCallError(
+    code,
+    typeof parsed.detail === 'string' ? parsed.detail : ERROR_CODES[code].title,
+    response.status,
+    requestId,
+    retryAfter === undefined ? undefined : Number(retryAfter),
+  );
+}
