@@ -152,7 +152,7 @@ describe('the whole system, end to end (kopir up; real mutual TLS, Kafka protoco
     ['a body that violates the schema', { body: JSON.stringify({ iin: 'DROP TABLE' }) }, 400, 'request_invalid'],
     ['a malformed request id', { requestId: 'bad id with spaces' }, 400, 'request_invalid'],
   ] as const)('refuses %s with problem+json and a stable code', async (_, options, status, code) => {
-    const answer = await raw(options as RawOptions);
+    const answer = await raw(options);
     expect(answer.status).toBe(status);
     expect(answer.headers['content-type']).toContain('application/problem+json');
     expect(answer.json.code).toBe(code);
