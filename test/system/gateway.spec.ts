@@ -253,6 +253,24 @@ describe('the whole system, end to end (kopir up; real mutual TLS, Kafka protoco
     expect(search.stdout).toContain('access_denied');
   });
 
+  it('runs the demo scenario: three registries, one refusal, the citizen view and a verified ledger', async () => {
+    const demo = await system.kopir(['demo', '--pki', system.pki]);
+    expect(demo.stderr).toBe('');
+    expect(demo.code).toBe(0);
+    expect(demo.stdout).not.toContain('✘');
+    for (const line of [
+      'population registry',
+      'current driving licence',
+      'vehicles owned',
+      'tax debts',
+      'refused, as the rules say',
+      'access history',
+      'ok: ',
+    ]) {
+      expect(demo.stdout).toContain(line);
+    }
+  });
+
   it('refuses a certificate revoked while the system runs (next connection and next request)', async () => {
     const revoke = await system.kopir(['pki', 'revoke', 'psc/front-office', '--dir', system.pki]);
     expect(revoke.code).toBe(0);

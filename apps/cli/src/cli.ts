@@ -5,6 +5,7 @@ import { registerAuditCommands } from './commands/audit.command';
 import { registerCallCommands } from './commands/call.command';
 import { registerConfigCommands } from './commands/config.command';
 import { registerDataCommands } from './commands/data.command';
+import { registerDemoCommands } from './commands/demo.command';
 import { registerFederationCommands } from './commands/federation.command';
 import { registerPkiCommands } from './commands/pki.command';
 import { registerRulesCommands } from './commands/rules.command';
@@ -21,6 +22,7 @@ const REGISTRATIONS: ReadonlyArray<(program: Command, out: Output) => void> = [
   registerAuditCommands,
   registerCallCommands,
   registerUpCommands,
+  registerDemoCommands,
   registerAdapterCommands,
 ];
 

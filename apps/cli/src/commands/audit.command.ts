@@ -31,7 +31,7 @@ interface VerifyOptions extends ConnectionOptions {
   progress: boolean;
 }
 
-function defaults(): { url: string; origin: string } {
+export function defaults(): { url: string; origin: string } {
   const config = loadConfig('audit', auditConfigSpec);
   return { url: `https://127.0.0.1:${config.port}`, origin: config.origin };
 }
@@ -69,7 +69,7 @@ function officerGet(options: ConnectionOptions, path: string): Promise<IncomingM
   });
 }
 
-async function officerJson(options: ConnectionOptions, path: string): Promise<unknown> {
+export async function officerJson(options: ConnectionOptions, path: string): Promise<unknown> {
   const response = await officerGet(options, path);
   const chunks: Buffer[] = [];
   for await (const chunk of response) chunks.push(chunk as Buffer);
@@ -93,7 +93,7 @@ function progressBar(out: Output, enabled: boolean): (done: number, total: numbe
   };
 }
 
-async function verify(options: VerifyOptions, out: Output): Promise<void> {
+export async function verify(options: VerifyOptions, out: Output): Promise<void> {
   const verifier = verifierOf(options);
   const trusted =
     options.witness !== undefined && existsSync(options.witness) ? readFileSync(options.witness, 'utf8') : undefined;
