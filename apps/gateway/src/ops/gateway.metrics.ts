@@ -31,13 +31,6 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  readonly consumerLag = new Gauge({
-    name: 'kopir_gateway_provider_lag_messages',
-    help: 'Requests on a provider topic not yet consumed by its adapters (sampled)',
-    labelNames: ['topic'] as const,
-    registers: [this.registry],
-  });
-
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'kopir_gateway_' });
   }
