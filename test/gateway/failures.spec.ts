@@ -18,7 +18,7 @@ import { devPkiPaths, initDevPki, keyThumbprint, loadPrivateKey, loadPublicKey }
 import { initFederation, signFederationFile } from '../../apps/cli/src/commands/federation.command';
 import { startGateway, type RunningGateway } from '../../apps/gateway/src/start-gateway';
 
-jest.setTimeout(120_000);
+jest.setTimeout(180_000);
 
 type Mode = 'answer' | 'silent' | 'forged';
 
@@ -81,7 +81,7 @@ describe('gateway failure behaviour', () => {
       GATEWAY_TLS_CA: paths.chain,
       GATEWAY_TLS_CRL: paths.crl,
       GATEWAY_SIGNING_KEY: paths.gateway.signing.key,
-      GATEWAY_PROVIDER_TIMEOUT: '1500ms',
+      GATEWAY_PROVIDER_TIMEOUT: '5s',
       GATEWAY_AUDIT_TIMEOUT: '2s',
     };
     federationOptions = {
@@ -106,14 +106,19 @@ describe('gateway failure behaviour', () => {
   const call = () =>
     client.call('mju/population/person-by-iin', { iin }, { purpose: 'driving-licence-issue', subject: iin });
 
-  /** Resolves once a call succeeds again (after a broker restart or a consumer-group rebalance), within 60 s. */
+  /**
+   * Resolves once the system serves again after a broker restart or a consumer-group rebalance: 12 calls in a row
+   * succeed (request ids spread them over every partition of the provider's topic), within 90 s.
+   */
   async function settled(): Promise<void> {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
+    const deadline = Date.now() + 90_000;
+    let streak = 0;
+    while (streak < 12) {
       try {
         await call();
-        return;
+        streak++;
       } catch (error) {
+        streak = 0;
         if (Date.now() > deadline) throw error;
         await new Promise((r) => setTimeout(r, 500));
       }
@@ -141,7 +146,8 @@ describe('gateway failure behaviour', () => {
     const error = await refusal();
     expect(error.httpStatus).toBe(504);
     expect(error.code).toBe('provider_timeout');
-    expect(Date.now() - started).toBeLessThan(5000);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(4900);
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('answers 502 provider_error when the answer is signed by a key the federation does not list', async () => {
@@ -175,6 +181,8 @@ describe('gateway failure behaviour', () => {
     const other = await startGateway({ config, kafka, federation: federationOptions });
     const otherClient = KopirClient.fromDevPki(pki, 'psc/front-office', other.url);
     try {
+      // The second adapter joining makes the group rebalance; requests in that window would only time out cleanly.
+      await settled();
       const calls = Array.from({ length: 400 }, (_, i) => {
         const requestId = randomUUID();
         const via = i % 2 === 0 ? client : otherClient;
