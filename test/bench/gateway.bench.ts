@@ -576,7 +576,7 @@ async function startUp(dir: string, env: Record<string, string>): Promise<{ chil
 }
 
 function describe(error: unknown): string {
-  if (error && typeof error === 'object' && 'code' in error) return String((error).code);
+  if (error && typeof error === 'object' && 'code' in error) return String(error.code);
   return error instanceof Error ? error.message : String(error);
 }
 

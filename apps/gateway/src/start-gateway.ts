@@ -8,9 +8,9 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { Kafka } from 'kafkajs';
 import type { ConfigOf, gatewayConfigSpec } from '@kopir/config';
 import { KopirError, problemDetails } from '@kopir/contracts';
-import { FederationLoader } from '@kopir/federation';
+import { openFederation } from '@kopir/federation';
 import { RequestReplyClient } from '@kopir/messaging';
-import { keyThumbprint, loadPrivateKey, loadPublicKey } from '@kopir/pki';
+import { keyThumbprint, loadPrivateKey } from '@kopir/pki';
 import { AuditPublisher } from './audit/audit-publisher';
 import { CatalogService } from './catalog/catalog.service';
 import { compileFederation, type FederationView } from './federation/federation-state';
@@ -65,19 +65,13 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   });
 
   let view: FederationView | undefined;
-  const loader = new FederationLoader({
-    path: options.federation.file,
-    authorityKey: loadPublicKey(readFileSync(options.federation.authorityPublicKey, 'utf8')),
-    federation: options.federation.name,
-    ...(options.federation.stateFile ? { stateFile: options.federation.stateFile } : {}),
+  const loader = await openFederation(options.federation, {
     logger,
     onChange: (next) => {
       view = compileFederation(next.document, view, options.federation.quotaInstances);
       logger.log(`federation version ${next.version} in force`);
     },
   });
-  await loader.load();
-  loader.watch();
   const federation = (): FederationView => {
     loader.assertInForce();
     if (!view) throw new KopirError('internal_error', 'No federation document in force');
@@ -145,7 +139,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   server.maxConnections = config.maxConnections;
   server.on('tlsClientError', (error: Error, socket: TLSSocket) => {
     metrics.tlsRejected.inc();
-    logger.warn(`TLS handshake refused from ${socket.remoteAddress ?? '?'}: ${error.message}`);
+    // Node tells the client only that the peer hung up; the reason (expired, unknown CA, revoked) is here.
+    const reason = socket.authorizationError ? ` (${String(socket.authorizationError)})` : '';
+    logger.warn(`TLS handshake refused from ${socket.remoteAddress ?? '?'}: ${error.message}${reason}`);
   });
   trust.watch((secure) => server.setSecureContext(secure), options.crlPollMs ?? 1000);
   await app.listen(config.port, config.host);

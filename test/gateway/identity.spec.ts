@@ -1,0 +1,258 @@
+/**
+ * The gateway's door against forged identities, in-process (startGateway) over real mutual TLS with the embedded
+ * broker and an adapter written here: an expired client certificate (refused at the handshake, counted), a valid
+ * certificate of the intranet CA that is not the one the federation registers for the system (certificate pinning),
+ * and algorithm confusion on Kopir-Signature (RFC 8725 §2.1, §3.1: HS256 keyed with the system's public key, and a
+ * header claiming another asymmetric algorithm). The success path runs first, so each refusal is the rule's doing.
+ */
+import { createHmac, createPublicKey, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KopirClient } from '@kopir/client';
+import { gatewayConfigSpec, loadConfig } from '@kopir/config';
+import { requestTopic, type AgencyCode, type SystemId } from '@kopir/contracts';
+import { canonicalize, sha256, signAnswer, signRequest, verifyEnvelope } from '@kopir/envelope';
+import { FederationIndex, verifyFederation } from '@kopir/federation';
+import { startBroker, type RunningBroker } from '@kopir/kafka-broker';
+import { RequestConsumer, createKafka, silentLogger } from '@kopir/messaging';
+import {
+  PkiDirectory,
+  devPkiPaths,
+  generateKeyPair,
+  initDevPki,
+  issueCertificate,
+  keyThumbprint,
+  loadPrivateKey,
+  loadPublicKey,
+  privateKeyToPem,
+  publicKeyToPem,
+} from '@kopir/pki';
+import { initFederation, signFederationFile } from '../../apps/cli/src/commands/federation.command';
+import { startGateway, type RunningGateway } from '../../apps/gateway/src/start-gateway';
+
+jest.setTimeout(120_000);
+
+const SERVICE = 'mju/population/person-by-iin';
+const PATH = `/r1/${SERVICE}`;
+const PURPOSE = 'driving-licence-issue';
+const IIN = '900101300123';
+
+interface Tls {
+  readonly cert: string;
+  readonly key: string;
+}
+
+interface RawAnswer {
+  readonly status: number;
+  readonly json: { code?: string; [k: string]: unknown };
+}
+
+describe('gateway identity: expired and unregistered certificates, algorithm confusion', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kopir-gateway-identity-'));
+  const pki = join(dir, 'certs');
+  const paths = devPkiPaths(pki);
+  const federationFile = join(dir, 'federation.jws');
+  let broker: RunningBroker;
+  let gateway: RunningGateway;
+  let adapter: RequestConsumer;
+  let client: KopirClient;
+  let registered: Tls;
+  let expired: Tls;
+  let unregistered: Tls;
+
+  beforeAll(async () => {
+    await initDevPki(pki);
+    initFederation({ file: join(dir, 'federation.yaml'), pki });
+    await signFederationFile({ file: join(dir, 'federation.yaml'), out: federationFile, pki });
+    broker = await startBroker({ dataDir: join(dir, 'broker'), port: 0 });
+    const kafka = createKafka({ brokers: [broker.address], clientId: 'identity', logger: silentLogger });
+
+    const { document } = await verifyFederation(
+      readFileSync(federationFile, 'utf8'),
+      loadPublicKey(readFileSync(paths.federationAuthority.publicKey, 'utf8')),
+      { now: Date.now() },
+    );
+    const index = new FederationIndex(document);
+    const providerKey = loadPrivateKey(readFileSync(paths.system('mju/population').signing.key, 'utf8'));
+    adapter = new RequestConsumer({
+      kafka,
+      groupId: 'identity-adapter-mju',
+      topics: [requestTopic('mju' as AgencyCode)],
+      concurrency: 4,
+      logger: silentLogger,
+      handler: async ({ value }) => {
+        const envelopeJws = value.toString();
+        const envelope = await verifyEnvelope(envelopeJws, (kid) => index.gatewayKey(kid));
+        return signAnswer(
+          envelopeJws,
+          { requestId: envelope.requestId, status: 'ok', body: { iin: IIN, firstName: 'Aigerim' } },
+          providerKey,
+          { kid: keyThumbprint(providerKey) },
+        );
+      },
+    });
+    await adapter.start();
+
+    // Two more certificates for psc/front-office from the same issuing CA: one that expired yesterday, and one valid
+    // today whose fingerprint the federation does not list (a CA mis-issuance or a stolen CA key must not be enough).
+    const ca = PkiDirectory.open(pki).issuingCa;
+    const issue = async (validity: { notBefore?: Date; notAfter?: Date }): Promise<Tls> => {
+      const pair = generateKeyPair('P-256');
+      const issued = await issueCertificate(
+        ca,
+        pair.publicKey,
+        { kind: 'system-tls', system: 'psc/front-office' as SystemId },
+        validity,
+      );
+      return { cert: issued.pem, key: privateKeyToPem(pair.privateKey) };
+    };
+    const day = 86_400_000;
+    expired = await issue({ notBefore: new Date(Date.now() - 2 * day), notAfter: new Date(Date.now() - day) });
+    unregistered = await issue({});
+    const own = paths.system('psc/front-office').tls;
+    registered = { cert: readFileSync(own.cert, 'utf8'), key: readFileSync(own.key, 'utf8') };
+
+    const config = loadConfig('gateway', gatewayConfigSpec, {
+      GATEWAY_PORT: '0',
+      GATEWAY_OPS_PORT: '0',
+      GATEWAY_INSTANCE_ID: 'gw-identity',
+      GATEWAY_TLS_CERT: paths.gateway.cert,
+      GATEWAY_TLS_KEY: paths.gateway.key,
+      GATEWAY_TLS_CA: paths.chain,
+      GATEWAY_TLS_CRL: paths.crl,
+      GATEWAY_SIGNING_KEY: paths.gateway.signing.key,
+      GATEWAY_PROVIDER_TIMEOUT: '5s',
+    });
+    gateway = await startGateway({
+      config,
+      kafka,
+      federation: {
+        file: federationFile,
+        authorityPublicKey: paths.federationAuthority.publicKey,
+        name: 'kopir-dev',
+        quotaInstances: 1,
+      },
+    });
+    client = KopirClient.fromDevPki(pki, 'psc/front-office', gateway.url);
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await gateway?.stop();
+    await adapter?.stop();
+    await broker?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const signingKey = () => loadPrivateKey(readFileSync(paths.system('psc/front-office').signing.key, 'utf8'));
+
+  async function validSignature(requestId: string, body: string): Promise<string> {
+    const key = signingKey();
+    return signRequest({ method: 'POST', path: PATH, purpose: PURPOSE, subject: IIN, requestId, body }, key, {
+      kid: keyThumbprint(key),
+    });
+  }
+
+  /** One POST on a fresh connection (no agent), TLS verification on, with the given client certificate. */
+  function raw(tls: Tls, signature: (requestId: string, body: string) => Promise<string>): Promise<RawAnswer> {
+    const requestId = randomUUID();
+    const body = JSON.stringify({ iin: IIN });
+    return signature(requestId, body).then(
+      (sig) =>
+        new Promise<RawAnswer>((resolve, reject) => {
+          const req = request(
+            `${gateway.url}${PATH}`,
+            {
+              method: 'POST',
+              ca: readFileSync(paths.chain),
+              cert: tls.cert,
+              key: tls.key,
+              agent: false,
+              headers: {
+                'content-type': 'application/json',
+                'kopir-purpose': PURPOSE,
+                'kopir-subject': IIN,
+                'kopir-request-id': requestId,
+                'kopir-signature': sig,
+              },
+            },
+            (res) => {
+              let text = '';
+              res.on('data', (c: Buffer) => (text += c.toString()));
+              res.on('end', () => resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : {} }));
+            },
+          );
+          req.on('error', reject);
+          req.end(body);
+        }),
+    );
+  }
+
+  /** A detached JWS whose header says `alg`, over the exact payload signRequest would sign. */
+  function forged(alg: string, sign: (input: string) => string) {
+    return (requestId: string, body: string): Promise<string> => {
+      const kid = keyThumbprint(signingKey());
+      const iat = Math.floor(Date.now() / 1000);
+      const header = Buffer.from(JSON.stringify({ alg, kid, typ: 'kopir-request+jws', iat })).toString('base64url');
+      const payload = Buffer.from(
+        canonicalize({
+          method: 'POST',
+          path: PATH,
+          purpose: PURPOSE,
+          subject: IIN,
+          requestId,
+          iat,
+          bodyDigest: sha256(body),
+        }),
+      ).toString('base64url');
+      return Promise.resolve(`${header}..${sign(`${header}.${payload}`)}`);
+    };
+  }
+
+  it('answers the registered certificate with a valid signature (the baseline every refusal below departs from)', async () => {
+    const answer = await raw(registered, validSignature);
+    expect(answer.status).toBe(200);
+    const result = await client.call<{ iin: string }>(SERVICE, { iin: IIN }, { purpose: PURPOSE, subject: IIN });
+    expect(result.body.iin).toBe(IIN);
+  });
+
+  it('refuses an expired client certificate of the intranet CA at the handshake, with no HTTP answer, and counts it', async () => {
+    const before = (await gateway.metrics.tlsRejected.get()).values[0]?.value ?? 0;
+    await expect(raw(expired, validSignature)).rejects.toThrow();
+    // The refusal is logged and counted on the server side (tlsClientError), the only place its reason is known.
+    await new Promise((r) => setTimeout(r, 200));
+    const after = (await gateway.metrics.tlsRejected.get()).values[0]?.value ?? 0;
+    expect(after).toBeGreaterThan(before);
+  });
+
+  it('refuses a valid certificate of the intranet CA that the federation does not register for the system', async () => {
+    const answer = await raw(unregistered, validSignature);
+    expect(answer.status).toBe(401);
+    expect(answer.json.code).toBe('client_certificate_invalid');
+  });
+
+  it('refuses HS256 keyed with the system’s public key (algorithm confusion), over the exact signed payload', async () => {
+    const publicPem = publicKeyToPem(createPublicKey(signingKey()));
+    const hs256 = forged('HS256', (input) => createHmac('sha256', publicPem).update(input).digest('base64url'));
+    const answer = await raw(registered, hs256);
+    expect(answer.status).toBe(401);
+    expect(answer.json.code).toBe('signature_invalid');
+  });
+
+  it('refuses a header that swaps the algorithm to another asymmetric one (ES256 signature labelled ES384)', async () => {
+    const swapped = async (requestId: string, body: string): Promise<string> => {
+      const valid = await validSignature(requestId, body);
+      const [header, , signature] = valid.split('.');
+      const claims = JSON.parse(Buffer.from(header as string, 'base64url').toString()) as Record<string, unknown>;
+      const relabelled = Buffer.from(JSON.stringify({ ...claims, alg: 'ES384' })).toString('base64url');
+      return `${relabelled}..${signature}`;
+    };
+    const answer = await raw(registered, swapped);
+    expect(answer.status).toBe(401);
+    expect(answer.json.code).toBe('signature_invalid');
+    // And the original, unmodified, still passes: the refusal is the swap's.
+    expect((await raw(registered, validSignature)).status).toBe(200);
+  });
+});
