@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { Logger } from '@nestjs/common';
 import { auditConfigSpec, federationConfigSpec, kafkaConfigSpec, loadConfig } from '@kopir/config';
-import { FederationLoader } from '@kopir/federation';
+import { openFederation } from '@kopir/federation';
 import { createKafkaFromSettings } from '@kopir/messaging';
-import { loadPublicKey } from '@kopir/pki';
 import { startAuditService } from './start-audit';
 
 // The audit service: `npm run audit` (or as part of `npm start`). Exit code 1 when it cannot start.
@@ -12,15 +10,7 @@ async function main(): Promise<void> {
   const config = loadConfig('audit', auditConfigSpec);
   const kafkaConfig = loadConfig('kafka', kafkaConfigSpec);
   const federationConfig = loadConfig('federation', federationConfigSpec);
-  const federation = new FederationLoader({
-    path: federationConfig.file,
-    authorityKey: loadPublicKey(readFileSync(federationConfig.authorityPublicKey, 'utf8')),
-    federation: federationConfig.name,
-    stateFile: federationConfig.stateFile,
-    logger,
-  });
-  await federation.load();
-  federation.watch();
+  const federation = await openFederation(federationConfig, { logger });
   const service = await startAuditService({
     ...config,
     checkpointIntervalMs: config.checkpointInterval,

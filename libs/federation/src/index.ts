@@ -45,3 +45,4 @@ export { serviceValidators, type ServiceValidators } from './service-validators'
 export { FederationModule } from './federation.module';
 export { diffFederation, type FederationChange } from './diff-federation';
 export { FederationIndex } from './federation-index';
+export { openFederation, type FederationSettings } from './open-federation';

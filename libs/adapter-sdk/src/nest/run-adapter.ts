@@ -3,9 +3,9 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { adapterConfigSpec, federationConfigSpec, kafkaConfigSpec, loadConfig } from '@kopir/config';
 import { parseSystemId } from '@kopir/contracts';
-import { FederationLoader } from '@kopir/federation';
+import { openFederation } from '@kopir/federation';
 import { createKafkaFromSettings } from '@kopir/messaging';
-import { devPkiPaths, loadPrivateKey, loadPublicKey } from '@kopir/pki';
+import { devPkiPaths, loadPrivateKey } from '@kopir/pki';
 import { healthFile } from '../health-reporter';
 import { AdapterModule, type AdapterDefinition } from './adapter.module';
 
@@ -30,15 +30,7 @@ async function start(definition: AdapterDefinition, logger: Logger): Promise<voi
   const federationConfig = loadConfig('federation', federationConfigSpec);
   const keyFile = config.signingKey ?? devPkiPaths(config.pkiDir).system(definition.system).signing.key;
   const signingKey = loadPrivateKey(readFileSync(keyFile, 'utf8'));
-  const federation = new FederationLoader({
-    path: federationConfig.file,
-    authorityKey: loadPublicKey(readFileSync(federationConfig.authorityPublicKey, 'utf8')),
-    federation: federationConfig.name,
-    stateFile: federationConfig.stateFile,
-    logger,
-  });
-  await federation.load();
-  federation.watch();
+  const federation = await openFederation(federationConfig, { logger });
   const app = await NestFactory.createApplicationContext(
     AdapterModule.forRoot(definition, {
       signingKey,
