@@ -8,7 +8,15 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { FederationYaml } from '@kopir/federation';
+import { NestFactory } from '@nestjs/core';
+import { AdapterModule, type AdapterDefinition } from '@kopir/adapter-sdk';
+import { KopirClient } from '@kopir/client';
+import { gatewayConfigSpec, loadConfig } from '@kopir/config';
+import { FederationYaml, openFederation } from '@kopir/federation';
+import { startBroker } from '@kopir/kafka-broker';
+import { createKafka, silentLogger } from '@kopir/messaging';
+import { devPkiPaths, loadPrivateKey } from '@kopir/pki';
+import { startGateway } from '../../apps/gateway/src/start-gateway';
 import { runCli } from '../../apps/cli/src/cli';
 import type { Output } from '../../apps/cli/src/output';
 
@@ -166,4 +174,64 @@ module.exports = { ...base, displayName: 'scaffold', rootDir: ${JSON.stringify(d
       ),
     ).toBe(0);
   });
+  it('answers a call through the gateway, where docs/integrators.md ends: sign, start, call', async () => {
+    const pki = join(dir, 'certs');
+    const file = join(dir, 'federation.yaml');
+    const signed = join(dir, 'federation.jws');
+    expect(await runCli(['federation', 'sign', '--file', file, '--out', signed, '--pki', pki], capture())).toBe(0);
+    const paths = devPkiPaths(pki);
+    const broker = await startBroker({ dataDir: join(dir, 'broker'), port: 0 });
+    const kafka = createKafka({ brokers: [broker.address], clientId: 'scaffold', logger: silentLogger });
+    const settings = { file: signed, authorityPublicKey: paths.federationAuthority.publicKey, name: 'kopir-dev' };
+    const federation = await openFederation(settings, { logger: silentLogger });
+    // The generated adapter, loaded from the temporary layout exactly as written by `adapter new`.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const generated = require(join(dir, 'apps/adapters/health/src/health.adapter.ts')) as {
+      healthAdapter: () => AdapterDefinition;
+    };
+    const adapter = await NestFactory.createApplicationContext(
+      AdapterModule.forRoot(generated.healthAdapter(), {
+        signingKey: loadPrivateKey(readFileSync(paths.system('moh/health').signing.key, 'utf8')),
+        federation,
+        kafka,
+        concurrency: 4,
+      }),
+      { logger: false },
+    );
+    await adapter.init();
+    const gateway = await startGateway({
+      config: loadConfig('gateway', gatewayConfigSpec, {
+        GATEWAY_PORT: '0',
+        GATEWAY_OPS_PORT: '0',
+        GATEWAY_INSTANCE_ID: 'gw-scaffold',
+        GATEWAY_TLS_CERT: paths.gateway.cert,
+        GATEWAY_TLS_KEY: paths.gateway.key,
+        GATEWAY_TLS_CA: paths.chain,
+        GATEWAY_TLS_CRL: paths.crl,
+        GATEWAY_SIGNING_KEY: paths.gateway.signing.key,
+      }),
+      kafka,
+      federation: { ...settings, quotaInstances: 1 },
+    });
+    const client = KopirClient.fromDevPki(pki, 'psc/front-office', gateway.url);
+    try {
+      const result = await client.call(
+        'moh/health/record-by-iin',
+        { iin: '900101300012' },
+        {
+          purpose: 'social-benefit-check',
+          subject: '900101300012',
+        },
+      );
+      // The rule granted above allows iin and status only: the rest of the record never leaves the adapter.
+      expect(result.body).toEqual({ iin: '900101300012', status: 'registered' });
+      expect(result.answer.status).toBe('ok');
+    } finally {
+      client.close();
+      await gateway.stop();
+      await adapter.close();
+      await federation.close();
+      await broker.stop();
+    }
+  }, 120_000);
 });
