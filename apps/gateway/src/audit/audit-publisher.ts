@@ -2,6 +2,8 @@ import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { AUDIT_TOPIC, KopirError } from '@kopir/contracts';
 import { buildAuditEvent, type AuditEvent, type AuditEventInput } from '@kopir/audit-log';
 
+const MAX_BATCH = 256;
+
 interface Waiting {
   readonly event: AuditEvent;
   resolve(): void;
@@ -69,8 +71,8 @@ export class AuditPublisher {
   private async flush(): Promise<void> {
     this.sending = true;
     while (this.queue.length > 0) {
-      const batch = this.queue;
-      this.queue = [];
+      // Bounded batches keep one produce request well under the broker's frame and batch limits.
+      const batch = this.queue.splice(0, MAX_BATCH);
       try {
         await this.producer.send({
           topic: AUDIT_TOPIC,

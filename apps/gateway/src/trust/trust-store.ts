@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, createHash } from 'node:crypto';
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { SecureContextOptions, TLSSocket } from 'node:tls';
 import { KopirError } from '@kopir/contracts';
@@ -31,6 +31,12 @@ export class TrustStore {
   private readonly anchors: X509Certificate[];
   private readonly intermediates: X509Certificate[];
   private readonly identities = new WeakMap<TLSSocket, CachedIdentity>();
+  /**
+   * Verified identities by certificate fingerprint, so that a system's new connections do not re-verify the same
+   * certificate chain in JavaScript (the TLS layer has already verified it against the CA and the CRL). Entries are
+   * valid for one CRL generation and only until the certificate expires.
+   */
+  private readonly byFingerprint = new Map<string, CachedIdentity>();
   private onReload: ((options: SecureContextOptions) => void) | undefined;
 
   private constructor(private readonly options: TrustStoreOptions) {
@@ -100,12 +106,22 @@ export class TrustStore {
     if (!socket.authorized || !peer || Object.keys(peer).length === 0) {
       throw new KopirError('client_certificate_invalid', 'No valid client certificate on this connection');
     }
+    const fingerprint = createHash('sha256').update(peer.raw).digest('hex');
+    const known = this.byFingerprint.get(fingerprint);
+    if (known && known.generation === this.generation && known.identity.notAfter.getTime() > Date.now()) {
+      this.identities.set(socket, known);
+      return known.identity;
+    }
     const identity = identityFromPeerCertificate(peer, {
       trustAnchors: this.anchors,
       intermediates: this.intermediates,
       revokedSerials: this.revoked,
     });
-    this.identities.set(socket, { identity, generation: this.generation });
+    const entry = { identity, generation: this.generation };
+    // Bounded: an intranet has thousands of systems, not millions; a full cache simply starts again.
+    if (this.byFingerprint.size >= 10_000) this.byFingerprint.clear();
+    this.byFingerprint.set(fingerprint, entry);
+    this.identities.set(socket, entry);
     return identity;
   }
 }
