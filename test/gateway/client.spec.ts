@@ -125,6 +125,20 @@ describe('KopirClient verifies the provider, not the channel', () => {
     await expect(call()).rejects.toMatchObject({ code: 'signature_invalid' });
   });
 
+  it('follows a provider key rotation: an answer under a new key the catalog now lists is accepted', async () => {
+    mode = 'honest';
+    await call(); // the client has read the catalog and holds the old key
+    const old = providerKey;
+    providerKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    try {
+      const result = await call();
+      expect(result.answer.kid).toBe(keyThumbprint(providerKey));
+      expect(result.answer.kid).not.toBe(keyThumbprint(old));
+    } finally {
+      providerKey = old;
+    }
+  });
+
   it('turns problem+json into a typed error with the stable code, status and Retry-After', async () => {
     mode = 'rate-limited';
     const error = await call().catch((e: unknown) => e);

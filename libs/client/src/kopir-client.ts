@@ -112,11 +112,17 @@ export class KopirClient {
       envelopeDigest: response.headers['kopir-envelope-digest'] ?? '',
       issuedAt: Number(response.headers['kopir-answer-issued-at']),
     };
-    const keys = await this.keys();
     const kid = JSON.parse(Buffer.from(detached.signature.split('.')[0] ?? '', 'base64url').toString() || '{}') as {
       kid?: string;
     };
     const provider = parseServiceId(service).provider;
+    let keys = await this.keys();
+    if (kid.kid !== undefined && !keys.has(`${provider}#${kid.kid}`)) {
+      // A kid we have not seen: the provider may have rotated its key since the catalog was read. Read it again
+      // (once per such answer); a kid the federation does not list still fails verification below.
+      this.providerKeys = undefined;
+      keys = await this.keys();
+    }
     const answer = await verifyDetachedAnswer(detached, { requestId, body: parsed }, (k) =>
       k === kid.kid ? keys.get(`${provider}#${k}`) : undefined,
     );
