@@ -3,7 +3,8 @@
  * broker and an adapter written here: an expired client certificate (refused at the handshake, counted), a valid
  * certificate of the intranet CA that is not the one the federation registers for the system (certificate pinning),
  * and algorithm confusion on Kopir-Signature (RFC 8725 §2.1, §3.1: HS256 keyed with the system's public key, and a
- * header claiming another asymmetric algorithm). The success path runs first, so each refusal is the rule's doing.
+ * header claiming another asymmetric algorithm). The success path runs first, so each refusal is the rule's doing;
+ * `kopir call` is run against the same gateway.
  */
 import { createHmac, createPublicKey, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -29,6 +30,7 @@ import {
   privateKeyToPem,
   publicKeyToPem,
 } from '@kopir/pki';
+import { runCli } from '../../apps/cli/src/cli';
 import { initFederation, signFederationFile } from '../../apps/cli/src/commands/federation.command';
 import { startGateway, type RunningGateway } from '../../apps/gateway/src/start-gateway';
 
@@ -216,6 +218,34 @@ describe('gateway identity: expired and unregistered certificates, algorithm con
     expect(answer.status).toBe(200);
     const result = await client.call<{ iin: string }>(SERVICE, { iin: IIN }, { purpose: PURPOSE, subject: IIN });
     expect(result.body.iin).toBe(IIN);
+  });
+
+  it('kopir call prints the verified answer (and with --verbose the signature and receipt); a refusal exits 1 with its code', async () => {
+    const lines = { stdout: '', stderr: '' };
+    const out = { stdout: (t: string) => void (lines.stdout += t), stderr: (t: string) => void (lines.stderr += t) };
+    const args = (purpose: string) => [
+      'call',
+      '--as',
+      'psc/front-office',
+      '--purpose',
+      purpose,
+      '--subject',
+      IIN,
+      '--gateway',
+      gateway.url,
+      '--pki',
+      pki,
+      '--verbose',
+      SERVICE,
+      JSON.stringify({ iin: IIN }),
+    ];
+    expect(await runCli(args(PURPOSE), out)).toBe(0);
+    expect(lines.stdout).toContain('"firstName": "Aigerim"');
+    expect(lines.stdout).toMatch(/provider signature: +\S+\.\.\S+ \(verified, key \S+\)/);
+    expect(lines.stdout).toMatch(/audit receipt: +[0-9a-f-]{36}/);
+    expect(await runCli(args('marketing'), out)).toBe(1);
+    expect(lines.stderr).toContain('403 access_denied');
+    expect(await runCli([...args(PURPOSE).slice(0, -1), '{not json'], out)).toBe(2);
   });
 
   it('refuses an expired client certificate of the intranet CA at the handshake, with no HTTP answer, and counts it', async () => {
