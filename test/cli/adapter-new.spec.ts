@@ -18,19 +18,11 @@ import { createKafka, silentLogger } from '@kopir/messaging';
 import { devPkiPaths, loadPrivateKey } from '@kopir/pki';
 import { startGateway } from '../../apps/gateway/src/start-gateway';
 import { runCli } from '../../apps/cli/src/cli';
-import type { Output } from '../../apps/cli/src/output';
+import { captureOutput } from '../../apps/cli/src/output';
 
 const repo = resolve(__dirname, '..', '..');
 
-function capture(): Output & { out: string; err: string } {
-  const sink = {
-    out: '',
-    err: '',
-    stdout: (s: string) => void (sink.out += s),
-    stderr: (s: string) => void (sink.err += s),
-  };
-  return sink;
-}
+const capture = captureOutput;
 
 let dir: string;
 beforeAll(() => {

@@ -9,16 +9,9 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { runCli } from '../../apps/cli/src/cli';
 import { devPkiPaths } from '@kopir/pki';
+import { captureOutput } from '../../apps/cli/src/output';
 
-function capture(): { out: string; err: string; stdout(s: string): void; stderr(s: string): void } {
-  const sink = {
-    out: '',
-    err: '',
-    stdout: (s: string) => void (sink.out += s),
-    stderr: (s: string) => void (sink.err += s),
-  };
-  return sink;
-}
+const capture = captureOutput;
 
 function snapshot(dir: string): Record<string, string> {
   const files: Record<string, string> = {};

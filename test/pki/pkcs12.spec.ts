@@ -11,16 +11,9 @@ import { join } from 'node:path';
 import { connect, createServer, type TLSSocket } from 'node:tls';
 import { devPkiPaths, splitCrls } from '@kopir/pki';
 import { runCli } from '../../apps/cli/src/cli';
+import { captureOutput } from '../../apps/cli/src/output';
 
-function capture(): { out: string; err: string; stdout(s: string): void; stderr(s: string): void } {
-  const sink = {
-    out: '',
-    err: '',
-    stdout: (s: string) => void (sink.out += s),
-    stderr: (s: string) => void (sink.err += s),
-  };
-  return sink;
-}
+const capture = captureOutput;
 
 function openssl(args: string[]): { status: number | null; output: string; stdout: string } {
   const result = spawnSync('openssl', args, { encoding: 'utf8' });

@@ -4,17 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isValidIin } from '@kopir/reference-registries';
 import { runCli } from '../../apps/cli/src/cli';
-import type { Output } from '../../apps/cli/src/output';
+import { captureOutput } from '../../apps/cli/src/output';
 
-function capture(): Output & { out: string; err: string } {
-  const sink = {
-    out: '',
-    err: '',
-    stdout: (s: string) => void (sink.out += s),
-    stderr: (s: string) => void (sink.err += s),
-  };
-  return sink;
-}
+const capture = captureOutput;
 
 let dir: string;
 beforeAll(() => {

@@ -1,15 +1,7 @@
 import { runCli } from './cli';
-import type { Output } from './output';
+import { captureOutput } from './output';
 
-function capture(): Output & { out: string; err: string } {
-  const sink = {
-    out: '',
-    err: '',
-    stdout: (s: string) => void (sink.out += s),
-    stderr: (s: string) => void (sink.err += s),
-  };
-  return sink;
-}
+const capture = captureOutput;
 
 describe('kopir CLI', () => {
   it('exits 0 with help for the program and for each command', async () => {

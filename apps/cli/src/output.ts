@@ -31,3 +31,14 @@ export function table(rows: readonly (readonly string[])[]): string {
       .join('\n') + '\n'
   );
 }
+
+/** An Output that keeps what is written (tests, and callers that run a command to use its text). */
+export function captureOutput(): Output & { out: string; err: string } {
+  const sink = {
+    out: '',
+    err: '',
+    stdout: (text: string) => void (sink.out += text),
+    stderr: (text: string) => void (sink.err += text),
+  };
+  return sink;
+}
