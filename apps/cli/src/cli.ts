@@ -46,9 +46,8 @@ const VERSION = '0.1.0';
 
 /** Runs the CLI with `argv` (without node and script) and resolves to the process exit code. */
 export async function runCli(argv: readonly string[], out: Output = stdio): Promise<number> {
-  const program = buildProgram(out);
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await buildProgram(out).parseAsync([...argv], { from: 'user' });
     return EXIT.ok;
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -138,10 +138,18 @@ export async function verify(options: VerifyOptions, out: Output): Promise<void>
 
 export function registerAuditCommands(program: Command, out: Output): void {
   const audit = program.command('audit').description('the audit ledger: verify it, search it, show its checkpoint');
-  const { url, origin } = defaults();
+  // Defaults come from the audit service's configuration, read when a command runs, never while the CLI is being
+  // built: a bad AUDIT_* variable must not break `kopir --help` or `kopir config check`, the command that reports it.
+  audit.hook('preAction', (_audit, command) => {
+    const options = command.opts<{ url?: string; origin?: string }>();
+    if (options.url !== undefined && options.origin !== undefined) return;
+    const { url, origin } = defaults();
+    if (options.url === undefined) command.setOptionValue('url', url);
+    if (options.origin === undefined) command.setOptionValue('origin', origin);
+  });
   const connection = (command: Command): Command =>
     command
-      .option('--url <url>', 'the officer API', url)
+      .option('--url <url>', 'the officer API (default: https://127.0.0.1:<AUDIT_PORT>)')
       .option('--pki <dir>', 'PKI directory with the CA chain and officer certificates', 'certs/dev')
       .option('--officer <name>', 'officer certificate to connect with', 'officer');
 
@@ -155,7 +163,7 @@ export function registerAuditCommands(program: Command, out: Output): void {
       .option('--file <export.ndjson>', 'verify an NDJSON export (GET /v1/export) offline')
       .option('--database <ledger.db>', "verify a ledger database file directly (the operator's check)")
       .option('--key <key>', 'checkpoint key: a verifier key (name+id+base64) or a public key PEM file')
-      .option('--origin <origin>', "the log's origin (its checkpoint key name)", origin)
+      .option('--origin <origin>', "the log's origin, its checkpoint key name (default: AUDIT_ORIGIN)")
       .option(
         '--witness <file>',
         'a checkpoint verified before: the log must still contain it (catches rollbacks); updated on success',
@@ -204,7 +212,7 @@ export function registerAuditCommands(program: Command, out: Output): void {
       .description("print the ledger's latest signed checkpoint (C2SP signed note) and check its signature")
       .option('--database <ledger.db>', 'read it from a ledger database instead of the officer API')
       .option('--key <key>', 'checkpoint key: a verifier key or a public key PEM file')
-      .option('--origin <origin>', "the log's origin (its checkpoint key name)", origin),
+      .option('--origin <origin>', "the log's origin, its checkpoint key name (default: AUDIT_ORIGIN)"),
   ).action(async (options: VerifyOptions) => {
     let note: string;
     if (options.database !== undefined) {

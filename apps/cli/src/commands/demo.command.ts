@@ -30,14 +30,19 @@ interface Access {
  * allow is refused; then a security officer shows the citizen's access history and verifies the ledger.
  */
 export function registerDemoCommands(program: Command, out: Output): void {
-  const gateway = loadConfig('gateway', gatewayConfigSpec);
   program
     .command('demo')
     .description('the driving-licence scenario end to end against the running system (start it with npm start)')
-    .option('--gateway <url>', 'gateway address', `https://127.0.0.1:${gateway.port}`)
-    .option('--officer-api <url>', 'officer API address', auditDefaults().url)
+    .option('--gateway <url>', 'gateway address (default: https://127.0.0.1:<GATEWAY_PORT>)')
+    .option('--officer-api <url>', 'officer API address (default: https://127.0.0.1:<AUDIT_PORT>)')
     .option('--pki <dir>', 'development PKI directory', 'certs/dev')
-    .action(async (options: DemoOptions) => {
+    .action(async (given: Partial<DemoOptions>) => {
+      // Configuration is read when the demo runs, not when the CLI is built (see audit.command.ts).
+      const options: DemoOptions = {
+        gateway: given.gateway ?? `https://127.0.0.1:${loadConfig('gateway', gatewayConfigSpec).port}`,
+        officerApi: given.officerApi ?? auditDefaults().url,
+        pki: given.pki ?? 'certs/dev',
+      };
       const registries = loadConfig('registries', registriesConfigSpec);
       const people = samplePeople(registries.dataDir, 5);
       const citizen = people.find((p) => /vehicle/i.test(p.note)) ?? people[0];
