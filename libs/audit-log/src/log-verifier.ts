@@ -305,7 +305,7 @@ export function verifyExport(lines: Iterable<string>, options: VerifyOptions): V
     for (const line of lines) verifier.line(line);
     return verifier.finish();
   } catch (error) {
-    return failure(error);
+    return failureReport(error);
   }
 }
 
@@ -334,11 +334,12 @@ export async function verifyExportStream(
     verifier.line(rest + decoder.end());
     return verifier.finish();
   } catch (error) {
-    return failure(error);
+    return failureReport(error);
   }
 }
 
-function failure(error: unknown): VerifyReport {
+/** The report of a verification that stopped on an AuditLogError; any other error is rethrown. */
+export function failureReport(error: unknown): VerifyReport {
   if (!(error instanceof AuditLogError)) throw error;
   return {
     ok: false,

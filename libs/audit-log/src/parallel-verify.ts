@@ -2,8 +2,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { AuditLogError } from './audit-log-error';
-import { LogVerifier, verifyExportStream, type VerifyOptions, type VerifyReport } from './log-verifier';
+import { LogVerifier, failureReport, verifyExportStream, type VerifyOptions, type VerifyReport } from './log-verifier';
 
 export interface ParallelOptions {
   /** Hashing threads; 0 verifies on this thread only. Default: the cores available, at most 4. */
@@ -142,18 +141,7 @@ export async function verifyExportParallel(
     await drain(0);
     return verifier.finish();
   } catch (error) {
-    if (!(error instanceof AuditLogError)) throw error;
-    return {
-      ok: false,
-      from: 0,
-      to: 0,
-      events: 0,
-      checkpoints: 0,
-      inclusionProofs: 0,
-      code: error.code,
-      problem: error.message,
-      ...(error.index === undefined ? {} : { firstBadIndex: error.index }),
-    };
+    return failureReport(error);
   } finally {
     await Promise.all(pool.map((worker) => worker.terminate()));
   }
