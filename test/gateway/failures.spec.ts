@@ -4,103 +4,35 @@
  * adapter written here over the same envelope, so each failure can be produced on purpose.
  */
 import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { KopirCallError, KopirClient } from '@kopir/client';
 import { gatewayConfigSpec, loadConfig } from '@kopir/config';
-import { requestTopic, type AgencyCode } from '@kopir/contracts';
-import { signAnswer, verifyEnvelope } from '@kopir/envelope';
-import { startBroker, type RunningBroker } from '@kopir/kafka-broker';
 import { RequestConsumer, createKafka, silentLogger } from '@kopir/messaging';
-import { FederationIndex, verifyFederation } from '@kopir/federation';
-import { devPkiPaths, initDevPki, keyThumbprint, loadPrivateKey, loadPublicKey } from '@kopir/pki';
-import { initFederation, signFederationFile } from '../../apps/cli/src/commands/federation.command';
-import { startGateway, type RunningGateway } from '../../apps/gateway/src/start-gateway';
+import { startGateway } from '../../apps/gateway/src/start-gateway';
+import { IIN, startGatewayTestBed, type GatewayTestBed } from './gateway-test-bed';
 
 jest.setTimeout(180_000);
 
 type Mode = 'answer' | 'silent' | 'forged';
 
 describe('gateway failure behaviour', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kopir-gateway-failures-'));
-  const pki = join(dir, 'certs');
-  const paths = devPkiPaths(pki);
-  const federationFile = join(dir, 'federation.jws');
-  let broker: RunningBroker;
-  let gateway: RunningGateway;
-  let adapter: RequestConsumer;
+  let bed: GatewayTestBed;
   let client: KopirClient;
   let mode: Mode = 'answer';
-  let adapterOptions: Omit<ConstructorParameters<typeof RequestConsumer>[0], 'kafka' | 'groupId'>;
-  let gatewayEnv: Record<string, string>;
-  let federationOptions: Parameters<typeof startGateway>[0]['federation'];
-  const iin = '900101300123';
+  const iin = IIN;
+  const forger = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
 
   beforeAll(async () => {
-    await initDevPki(pki);
-    initFederation({ file: join(dir, 'federation.yaml'), pki });
-    await signFederationFile({ file: join(dir, 'federation.yaml'), out: federationFile, pki });
-    broker = await startBroker({ dataDir: join(dir, 'broker'), port: 0 });
-    const kafka = createKafka({ brokers: [broker.address], clientId: 'failures', logger: silentLogger });
-
-    const { document } = await verifyFederation(
-      readFileSync(federationFile, 'utf8'),
-      loadPublicKey(readFileSync(paths.federationAuthority.publicKey, 'utf8')),
-      { now: Date.now() },
-    );
-    const index = new FederationIndex(document);
-    const providerKey = loadPrivateKey(readFileSync(paths.system('mju/population').signing.key, 'utf8'));
-    const forger = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
-    adapterOptions = {
-      topics: [requestTopic('mju' as AgencyCode)],
-      concurrency: 8,
-      logger: silentLogger,
-      handler: async ({ value }) => {
-        const envelopeJws = value.toString();
-        const envelope = await verifyEnvelope(envelopeJws, (kid) => index.gatewayKey(kid));
-        if (mode === 'silent') return undefined;
-        const key: KeyObject = mode === 'forged' ? forger : providerKey;
-        return signAnswer(
-          envelopeJws,
-          { requestId: envelope.requestId, status: 'ok', body: { iin, firstName: 'Aigerim' } },
-          key,
-          { kid: keyThumbprint(providerKey) },
-        );
-      },
-    };
-    adapter = new RequestConsumer({ ...adapterOptions, kafka, groupId: 'test-adapter-mju' });
-    await adapter.start();
-
-    gatewayEnv = {
-      GATEWAY_PORT: '0',
-      GATEWAY_OPS_PORT: '0',
-      GATEWAY_INSTANCE_ID: 'gw-failures',
-      GATEWAY_TLS_CERT: paths.gateway.cert,
-      GATEWAY_TLS_KEY: paths.gateway.key,
-      GATEWAY_TLS_CA: paths.chain,
-      GATEWAY_TLS_CRL: paths.crl,
-      GATEWAY_SIGNING_KEY: paths.gateway.signing.key,
-      GATEWAY_PROVIDER_TIMEOUT: '5s',
-      GATEWAY_AUDIT_TIMEOUT: '2s',
-    };
-    federationOptions = {
-      file: federationFile,
-      authorityPublicKey: paths.federationAuthority.publicKey,
-      name: 'kopir-dev',
-      quotaInstances: 1,
-    };
-    const config = loadConfig('gateway', gatewayConfigSpec, gatewayEnv);
-    gateway = await startGateway({ config, kafka, federation: federationOptions });
-    client = KopirClient.fromDevPki(pki, 'psc/front-office', gateway.url);
+    bed = await startGatewayTestBed('failures', async (envelope, envelopeJws, b) => {
+      if (mode === 'silent') return undefined;
+      const key: KeyObject = mode === 'forged' ? forger : b.providerKey;
+      return b.answer(envelopeJws, envelope, { iin, firstName: 'Aigerim' }, key);
+    });
+    client = KopirClient.fromDevPki(bed.pki, 'psc/front-office', bed.gateway.url);
   });
 
   afterAll(async () => {
     client?.close();
-    await gateway?.stop();
-    await adapter?.stop();
-    await broker?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await bed?.close();
   });
 
   const call = () =>
@@ -159,27 +91,26 @@ describe('gateway failure behaviour', () => {
 
   it('answers 503 within the timeout while the broker is down, and serves again once it is back', async () => {
     mode = 'answer';
-    const port = broker.port;
-    await broker.stop();
+    await bed.stopBroker();
     const started = Date.now();
     const error = await refusal();
     expect(error.httpStatus).toBe(503);
     expect(['provider_unavailable', 'audit_unavailable']).toContain(error.code);
     expect(Date.now() - started).toBeLessThan(10_000);
 
-    broker = await startBroker({ dataDir: join(dir, 'broker'), port });
+    await bed.restartBroker();
     await settled();
     await expect(call()).resolves.toMatchObject({ body: { iin } });
   });
 
   it('two gateways and two adapter instances: 400 concurrent requests, every answer reaches the gateway and request that asked', async () => {
     mode = 'answer';
-    const kafka = createKafka({ brokers: [broker.address], clientId: 'failures-2', logger: silentLogger });
-    const second = new RequestConsumer({ ...adapterOptions, kafka, groupId: 'test-adapter-mju' });
+    const kafka = createKafka({ brokers: [bed.broker.address], clientId: 'failures-2', logger: silentLogger });
+    const second = new RequestConsumer({ ...bed.adapterOptions, kafka });
     await second.start();
-    const config = loadConfig('gateway', gatewayConfigSpec, { ...gatewayEnv, GATEWAY_INSTANCE_ID: 'gw-failures-2' });
-    const other = await startGateway({ config, kafka, federation: federationOptions });
-    const otherClient = KopirClient.fromDevPki(pki, 'psc/front-office', other.url);
+    const config = loadConfig('gateway', gatewayConfigSpec, bed.gatewayEnv({ GATEWAY_INSTANCE_ID: 'gw-failures-2' }));
+    const other = await startGateway({ config, kafka, federation: bed.federation });
+    const otherClient = KopirClient.fromDevPki(bed.pki, 'psc/front-office', other.url);
     try {
       // The second adapter joining makes the group rebalance; requests in that window would only time out cleanly.
       await settled();

@@ -7,32 +7,22 @@
  * `kopir call` is run against the same gateway.
  */
 import { createHmac, createPublicKey, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { KopirClient } from '@kopir/client';
-import { gatewayConfigSpec, loadConfig } from '@kopir/config';
-import { requestTopic, type AgencyCode, type SystemId } from '@kopir/contracts';
-import { canonicalize, sha256, signAnswer, signRequest, verifyEnvelope } from '@kopir/envelope';
-import { FederationIndex, verifyFederation } from '@kopir/federation';
-import { startBroker, type RunningBroker } from '@kopir/kafka-broker';
-import { RequestConsumer, createKafka, silentLogger } from '@kopir/messaging';
+import { type SystemId } from '@kopir/contracts';
+import { canonicalize, sha256, signRequest } from '@kopir/envelope';
 import {
   PkiDirectory,
-  devPkiPaths,
   generateKeyPair,
-  initDevPki,
   issueCertificate,
   keyThumbprint,
   loadPrivateKey,
-  loadPublicKey,
   privateKeyToPem,
   publicKeyToPem,
 } from '@kopir/pki';
 import { runCli } from '../../apps/cli/src/cli';
-import { initFederation, signFederationFile } from '../../apps/cli/src/commands/federation.command';
-import { startGateway, type RunningGateway } from '../../apps/gateway/src/start-gateway';
+import { startGatewayTestBed, type GatewayTestBed } from './gateway-test-bed';
 
 jest.setTimeout(120_000);
 
@@ -52,50 +42,18 @@ interface RawAnswer {
 }
 
 describe('gateway identity: expired and unregistered certificates, algorithm confusion', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kopir-gateway-identity-'));
-  const pki = join(dir, 'certs');
-  const paths = devPkiPaths(pki);
-  const federationFile = join(dir, 'federation.jws');
-  let broker: RunningBroker;
-  let gateway: RunningGateway;
-  let adapter: RequestConsumer;
+  let bed: GatewayTestBed;
+  let pki: string;
+  let paths: GatewayTestBed['paths'];
+  let gateway: GatewayTestBed['gateway'];
   let client: KopirClient;
   let registered: Tls;
   let expired: Tls;
   let unregistered: Tls;
 
   beforeAll(async () => {
-    await initDevPki(pki);
-    initFederation({ file: join(dir, 'federation.yaml'), pki });
-    await signFederationFile({ file: join(dir, 'federation.yaml'), out: federationFile, pki });
-    broker = await startBroker({ dataDir: join(dir, 'broker'), port: 0 });
-    const kafka = createKafka({ brokers: [broker.address], clientId: 'identity', logger: silentLogger });
-
-    const { document } = await verifyFederation(
-      readFileSync(federationFile, 'utf8'),
-      loadPublicKey(readFileSync(paths.federationAuthority.publicKey, 'utf8')),
-      { now: Date.now() },
-    );
-    const index = new FederationIndex(document);
-    const providerKey = loadPrivateKey(readFileSync(paths.system('mju/population').signing.key, 'utf8'));
-    adapter = new RequestConsumer({
-      kafka,
-      groupId: 'identity-adapter-mju',
-      topics: [requestTopic('mju' as AgencyCode)],
-      concurrency: 4,
-      logger: silentLogger,
-      handler: async ({ value }) => {
-        const envelopeJws = value.toString();
-        const envelope = await verifyEnvelope(envelopeJws, (kid) => index.gatewayKey(kid));
-        return signAnswer(
-          envelopeJws,
-          { requestId: envelope.requestId, status: 'ok', body: { iin: IIN, firstName: 'Aigerim' } },
-          providerKey,
-          { kid: keyThumbprint(providerKey) },
-        );
-      },
-    });
-    await adapter.start();
+    bed = await startGatewayTestBed('identity');
+    ({ pki, paths, gateway } = bed);
 
     // Two more certificates for psc/front-office from the same issuing CA: one that expired yesterday, and one valid
     // today whose fingerprint the federation does not list (a CA mis-issuance or a stolen CA key must not be enough).
@@ -116,36 +74,12 @@ describe('gateway identity: expired and unregistered certificates, algorithm con
     const own = paths.system('psc/front-office').tls;
     registered = { cert: readFileSync(own.cert, 'utf8'), key: readFileSync(own.key, 'utf8') };
 
-    const config = loadConfig('gateway', gatewayConfigSpec, {
-      GATEWAY_PORT: '0',
-      GATEWAY_OPS_PORT: '0',
-      GATEWAY_INSTANCE_ID: 'gw-identity',
-      GATEWAY_TLS_CERT: paths.gateway.cert,
-      GATEWAY_TLS_KEY: paths.gateway.key,
-      GATEWAY_TLS_CA: paths.chain,
-      GATEWAY_TLS_CRL: paths.crl,
-      GATEWAY_SIGNING_KEY: paths.gateway.signing.key,
-      GATEWAY_PROVIDER_TIMEOUT: '5s',
-    });
-    gateway = await startGateway({
-      config,
-      kafka,
-      federation: {
-        file: federationFile,
-        authorityPublicKey: paths.federationAuthority.publicKey,
-        name: 'kopir-dev',
-        quotaInstances: 1,
-      },
-    });
     client = KopirClient.fromDevPki(pki, 'psc/front-office', gateway.url);
   });
 
   afterAll(async () => {
     client?.close();
-    await gateway?.stop();
-    await adapter?.stop();
-    await broker?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await bed?.close();
   });
 
   const signingKey = () => loadPrivateKey(readFileSync(paths.system('psc/front-office').signing.key, 'utf8'));

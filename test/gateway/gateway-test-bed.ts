@@ -1,0 +1,142 @@
+/**
+ * The in-process gateway the test/gateway suites share: a development PKI and signed federation in a temporary
+ * directory, the embedded broker, a provider adapter for mju/population written over the same envelope (each suite
+ * decides what it answers), and a gateway started with startGateway over real mutual TLS.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { KeyObject } from 'node:crypto';
+import type { Kafka } from 'kafkajs';
+import { gatewayConfigSpec, loadConfig } from '@kopir/config';
+import { requestTopic, type AgencyCode } from '@kopir/contracts';
+import { signAnswer, verifyEnvelope, type Envelope } from '@kopir/envelope';
+import { FederationIndex, verifyFederation } from '@kopir/federation';
+import { startBroker, type RunningBroker } from '@kopir/kafka-broker';
+import { RequestConsumer, createKafka, silentLogger, type RequestConsumerOptions } from '@kopir/messaging';
+import { devPkiPaths, initDevPki, keyThumbprint, loadPrivateKey, loadPublicKey, type DevPkiPaths } from '@kopir/pki';
+import { initFederation, signFederationFile } from '../../apps/cli/src/commands/federation.command';
+import { startGateway, type RunningGateway, type StartGatewayOptions } from '../../apps/gateway/src/start-gateway';
+
+export const IIN = '900101300123';
+
+/** What the test adapter answers to a verified envelope: a compact answer JWS, or undefined for no answer at all. */
+export type Answerer = (envelope: Envelope, envelopeJws: string, bed: GatewayTestBed) => Promise<string | undefined>;
+
+export interface GatewayTestBed {
+  readonly dir: string;
+  readonly pki: string;
+  readonly paths: DevPkiPaths;
+  readonly kafka: Kafka;
+  readonly broker: RunningBroker;
+  readonly gateway: RunningGateway;
+  /** mju/population's answer signing key, as the federation lists it. */
+  readonly providerKey: KeyObject;
+  readonly federation: StartGatewayOptions['federation'];
+  /** The test adapter's options, to start another instance in the same consumer group. */
+  readonly adapterOptions: RequestConsumerOptions;
+  /** The gateway's environment, to start another instance with overrides. */
+  gatewayEnv(overrides?: Record<string, string>): Record<string, string>;
+  /** The answer mju/population would sign: `body` bound to this envelope. */
+  answer(envelopeJws: string, envelope: Envelope, body: unknown, key?: KeyObject): Promise<string>;
+  /** Stops the broker; `restartBroker` starts it again on the same port and data directory. */
+  stopBroker(): Promise<void>;
+  restartBroker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startGatewayTestBed(
+  name: string,
+  answerer: Answerer = (envelope, jws, bed) => bed.answer(jws, envelope, { iin: IIN, firstName: 'Aigerim' }),
+  env: Record<string, string> = {},
+): Promise<GatewayTestBed> {
+  const dir = mkdtempSync(join(tmpdir(), `kopir-gateway-${name}-`));
+  const pki = join(dir, 'certs');
+  const paths = devPkiPaths(pki);
+  const federationFile = join(dir, 'federation.jws');
+  await initDevPki(pki);
+  initFederation({ file: join(dir, 'federation.yaml'), pki });
+  await signFederationFile({ file: join(dir, 'federation.yaml'), out: federationFile, pki });
+  let broker = await startBroker({ dataDir: join(dir, 'broker'), port: 0 });
+  const kafka = createKafka({ brokers: [broker.address], clientId: name, logger: silentLogger });
+
+  const { document } = await verifyFederation(
+    readFileSync(federationFile, 'utf8'),
+    loadPublicKey(readFileSync(paths.federationAuthority.publicKey, 'utf8')),
+    { now: Date.now() },
+  );
+  const index = new FederationIndex(document);
+  const providerKey = loadPrivateKey(readFileSync(paths.system('mju/population').signing.key, 'utf8'));
+  const federation = {
+    file: federationFile,
+    authorityPublicKey: paths.federationAuthority.publicKey,
+    name: 'kopir-dev',
+    quotaInstances: 1,
+  };
+  const gatewayEnv = (overrides: Record<string, string> = {}): Record<string, string> => ({
+    GATEWAY_PORT: '0',
+    GATEWAY_OPS_PORT: '0',
+    GATEWAY_INSTANCE_ID: `gw-${name}`,
+    GATEWAY_TLS_CERT: paths.gateway.cert,
+    GATEWAY_TLS_KEY: paths.gateway.key,
+    GATEWAY_TLS_CA: paths.chain,
+    GATEWAY_TLS_CRL: paths.crl,
+    GATEWAY_SIGNING_KEY: paths.gateway.signing.key,
+    GATEWAY_PROVIDER_TIMEOUT: '5s',
+    ...env,
+    ...overrides,
+  });
+
+  // eslint-disable-next-line prefer-const -- assigned once the bed (which the adapter's answerer receives) exists
+  let bed: GatewayTestBed;
+  const adapterOptions: RequestConsumerOptions = {
+    kafka,
+    groupId: `${name}-adapter-mju`,
+    topics: [requestTopic('mju' as AgencyCode)],
+    concurrency: 8,
+    logger: silentLogger,
+    handler: async ({ value }) => {
+      const envelopeJws = value.toString();
+      // Only envelopes under a gateway key the federation lists, as a real adapter does.
+      const envelope = await verifyEnvelope(envelopeJws, (kid) => index.gatewayKey(kid));
+      return answerer(envelope, envelopeJws, bed);
+    },
+  };
+  const adapter = new RequestConsumer(adapterOptions);
+  await adapter.start();
+  const gateway = await startGateway({
+    config: loadConfig('gateway', gatewayConfigSpec, gatewayEnv()),
+    kafka,
+    federation,
+  });
+
+  bed = {
+    dir,
+    pki,
+    paths,
+    kafka,
+    get broker() {
+      return broker;
+    },
+    gateway,
+    providerKey,
+    federation,
+    adapterOptions,
+    gatewayEnv,
+    answer: (envelopeJws, envelope, body, key = providerKey) =>
+      signAnswer(envelopeJws, { requestId: envelope.requestId, status: 'ok', body }, key, {
+        kid: keyThumbprint(providerKey),
+      }),
+    stopBroker: () => broker.stop(),
+    async restartBroker() {
+      broker = await startBroker({ dataDir: join(dir, 'broker'), port: broker.port });
+    },
+    async close() {
+      await gateway.stop();
+      await adapter.stop();
+      await broker.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return bed;
+}
