@@ -12,7 +12,7 @@ import { IIN, startGatewayTestBed, type GatewayTestBed } from './gateway-test-be
 
 jest.setTimeout(180_000);
 
-type Mode = 'answer' | 'silent' | 'forged';
+type Mode = 'answer' | 'silent' | 'forged' | 'overshare';
 
 describe('gateway failure behaviour', () => {
   let bed: GatewayTestBed;
@@ -24,6 +24,8 @@ describe('gateway failure behaviour', () => {
   beforeAll(async () => {
     bed = await startGatewayTestBed('failures', async (envelope, envelopeJws, b) => {
       if (mode === 'silent') return undefined;
+      // A faulty provider that answers a field the rule does not allow (person-by-iin never grants nationality).
+      if (mode === 'overshare') return b.answer(envelopeJws, envelope, { iin, firstName: 'Aigerim', nationality: 'x' });
       const key: KeyObject = mode === 'forged' ? forger : b.providerKey;
       return b.answer(envelopeJws, envelope, { iin, firstName: 'Aigerim' }, key);
     });
@@ -87,6 +89,14 @@ describe('gateway failure behaviour', () => {
     const error = await refusal();
     expect(error.httpStatus).toBe(502);
     expect(error.code).toBe('provider_error');
+  });
+
+  it('answers 502 provider_error, and releases nothing, when a validly signed answer holds a field the rule does not allow', async () => {
+    mode = 'overshare';
+    const error = await refusal();
+    expect(error.httpStatus).toBe(502);
+    expect(error.code).toBe('provider_error');
+    expect(error.message).not.toContain('Aigerim');
   });
 
   it('answers 503 within the timeout while the broker is down, and serves again once it is back', async () => {
