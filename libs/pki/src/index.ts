@@ -14,17 +14,21 @@ export {
 } from './ca/profiles';
 export type { ValidityOptions } from './ca/validity';
 export {
+  KAFKA_CONTAINER_CERTS,
+  KAFKA_TOOLS_CLIENT,
+  REFERENCE_KAFKA_BROKERS,
   REFERENCE_KAFKA_CLIENTS,
   REFERENCE_OFFICERS,
   REFERENCE_SYSTEMS,
   devPkiPaths,
   type CertificateFiles,
   type DevPkiPaths,
+  type KafkaKeystoreFiles,
   type KeyFiles,
   type SystemFiles,
 } from './dev/dev-pki-paths';
 export { initDevPki, publicKeyOf, type InitDevPkiOptions, type InitDevPkiResult } from './dev/init-dev-pki';
-export { PkiDirectory, type CertificateRecord } from './dev/pki-directory';
+export { PkiDirectory, kafkaClientProperties, type CertificateRecord } from './dev/pki-directory';
 export { ClientCertificateInvalidError, KeyMaterialInvalidError } from './errors';
 export { certificateFingerprint } from './keys/fingerprint';
 export {

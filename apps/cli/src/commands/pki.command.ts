@@ -12,6 +12,15 @@ interface DirOption {
   readonly dir: string;
 }
 
+interface IssueOptions extends DirOption {
+  readonly system?: string;
+  readonly officer?: string;
+  readonly kafka?: string;
+  readonly kafkaBroker?: string;
+  readonly dns?: string;
+  readonly keyType?: string;
+}
+
 function keyType(value: string | undefined): KeyType | undefined {
   if (value === undefined) return undefined;
   if (!isKeyType(value)) throw new UsageError(`unknown key type '${value}'; one of: ${KEY_TYPES.join(', ')}`);
@@ -44,7 +53,9 @@ export function registerPkiCommands(program: Command, out: Output): void {
   dirOption(
     pki
       .command('init')
-      .description('create the development PKI (CAs, gateway, reference systems, officers, keys); idempotent'),
+      .description(
+        'create the development PKI (CAs, gateway, reference systems, officers, Kafka clients and brokers, keys); idempotent',
+      ),
   ).action(async (options: DirOption) => {
     const dir = resolve(options.dir);
     const { created } = await initDevPki(dir);
@@ -55,16 +66,34 @@ export function registerPkiCommands(program: Command, out: Output): void {
   dirOption(
     pki
       .command('issue')
-      .description("issue a system's TLS + signing certificates, an officer's or a Kafka client's certificate")
+      .description(
+        "issue a system's TLS + signing certificates, an officer's, a Kafka client's, or a Kafka broker's certificate",
+      )
       .option('--system <agency/system>', 'a system, e.g. psc/front-office')
       .option('--officer <name>', 'a security officer or auditor, e.g. officer')
       .option('--kafka <name>', 'a Kafka client, e.g. gateway')
+      .option('--kafka-broker <name>', 'a Kafka broker (server certificate and PEM keystore), e.g. kafka-4')
+      .option('--dns <names>', 'with --kafka-broker: comma-separated DNS names (default: <name>,localhost)')
       .option('--key-type <type>', `key type: ${KEY_TYPES.join(', ')} (default P-256)`),
-  ).action(async (options: DirOption & { system?: string; officer?: string; kafka?: string; keyType?: string }) => {
-    const chosen = [options.system, options.officer, options.kafka].filter((v) => v !== undefined);
-    if (chosen.length !== 1) throw new UsageError('give exactly one of --system, --officer, --kafka');
+  ).action(async (options: IssueOptions) => {
+    const chosen = [options.system, options.officer, options.kafka, options.kafkaBroker].filter((v) => v !== undefined);
+    if (chosen.length !== 1) throw new UsageError('give exactly one of --system, --officer, --kafka, --kafka-broker');
+    if (options.dns !== undefined && options.kafkaBroker === undefined) {
+      throw new UsageError('--dns goes with --kafka-broker');
+    }
     const directory = PkiDirectory.open(resolve(options.dir));
     const type = keyType(options.keyType);
+    if (options.kafkaBroker !== undefined) {
+      const dnsNames = options.dns?.split(',').map((name) => name.trim());
+      const { issued, written } = await directory.issueKafkaBroker(options.kafkaBroker, { dnsNames, keyType: type });
+      if (issued.length === 0)
+        out.stdout('a valid certificate already exists; nothing changed (revoke it to replace)\n');
+      printIssued(out, issued);
+      if (written.includes(directory.paths.kafkaBroker(options.kafkaBroker).keystore)) {
+        out.stdout(`keystore (ssl.keystore.type=PEM): ${directory.paths.kafkaBroker(options.kafkaBroker).keystore}\n`);
+      }
+      return;
+    }
     const issued =
       options.system !== undefined
         ? await directory.issueSystem(options.system, { keyType: type })
@@ -78,7 +107,9 @@ export function registerPkiCommands(program: Command, out: Output): void {
   dirOption(
     pki
       .command('revoke')
-      .description('revoke by serial, or every certificate of a system / officer / Kafka client; regenerates the CRL')
+      .description(
+        'revoke by serial, or every certificate of a system / officer / Kafka client or broker; regenerates the CRL',
+      )
       .argument('<serial|name>', 'hex serial, or a system id or name')
       .option('--reason <reason>', 'keyCompromise, affiliationChanged, superseded or cessationOfOperation'),
   ).action(async (target: string, options: DirOption & { reason?: string }) => {

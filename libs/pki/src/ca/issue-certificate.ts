@@ -32,6 +32,7 @@ export const DOCUMENT_SIGNING_EKU = '1.3.6.1.5.5.7.3.36';
  * | system-signing | digitalSignature, nonRepudiation        | documentSigning   | URI urn:kopir:system:<agency>/<system>  |
  * | officer        | digitalSignature (+keyEncipherment RSA) | clientAuth        | URI urn:kopir:officer:<name>            |
  * | kafka-client   | digitalSignature (+keyEncipherment RSA) | clientAuth        | URI urn:kopir:kafka:<name>              |
+ * | kafka-broker   | digitalSignature (+keyEncipherment RSA) | serverAuth, clientAuth | DNS names (the broker's host names) |
  *
  * Valid one year by default. basicConstraints cA=false is marked critical (RFC 5280 §4.2.1.9).
  */
@@ -50,13 +51,13 @@ export async function issueCertificate(
   const organization = options.organization ?? 'Kopir Intranet';
   let subject: string;
   let keyUsage: number;
-  let eku: string;
+  let eku: string[];
   let names: x509.JsonGeneralName[];
   switch (profile.kind) {
     case 'server':
       subject = `CN=${profile.commonName}, O=${organization}`;
       keyUsage = tlsUsage;
-      eku = x509.ExtendedKeyUsage.serverAuth;
+      eku = [x509.ExtendedKeyUsage.serverAuth];
       names = [
         ...profile.dnsNames.map((value) => ({ type: 'dns' as const, value })),
         ...profile.ipAddresses.map((value) => ({ type: 'ip' as const, value })),
@@ -70,21 +71,29 @@ export async function issueCertificate(
         profile.kind === 'system-tls'
           ? tlsUsage
           : x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation;
-      eku = profile.kind === 'system-tls' ? x509.ExtendedKeyUsage.clientAuth : DOCUMENT_SIGNING_EKU;
+      eku = [profile.kind === 'system-tls' ? x509.ExtendedKeyUsage.clientAuth : DOCUMENT_SIGNING_EKU];
       names = [{ type: 'url', value: systemUri(profile.system) }];
       break;
     }
     case 'officer':
       subject = `CN=${profile.officer}, OU=officers, O=${organization}`;
       keyUsage = tlsUsage;
-      eku = x509.ExtendedKeyUsage.clientAuth;
+      eku = [x509.ExtendedKeyUsage.clientAuth];
       names = [{ type: 'url', value: `${OFFICER_URI_PREFIX}${profile.officer}` }];
       break;
     case 'kafka-client':
       subject = `CN=${profile.client}, OU=kafka, O=${organization}`;
       keyUsage = tlsUsage;
-      eku = x509.ExtendedKeyUsage.clientAuth;
+      eku = [x509.ExtendedKeyUsage.clientAuth];
       names = [{ type: 'url', value: `${KAFKA_CLIENT_URI_PREFIX}${profile.client}` }];
+      break;
+    case 'kafka-broker':
+      subject = `CN=${profile.broker}, OU=kafka-brokers, O=${organization}`;
+      keyUsage = tlsUsage;
+      // Brokers replicate from each other and talk to the KRaft quorum over listeners with ssl.client.auth=required,
+      // so the same certificate is presented as server and as client; Java's PKIX checks the EKU for both roles.
+      eku = [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth];
+      names = profile.dnsNames.map((value) => ({ type: 'dns' as const, value }));
       break;
   }
   const generated = await x509.X509CertificateGenerator.create({
@@ -99,7 +108,7 @@ export async function issueCertificate(
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(keyUsage, true),
-      new x509.ExtendedKeyUsageExtension([eku], false),
+      new x509.ExtendedKeyUsageExtension(eku, false),
       new x509.SubjectAlternativeNameExtension(names, false),
       await x509.SubjectKeyIdentifierExtension.create(subjectKey),
       await x509.AuthorityKeyIdentifierExtension.create(spki(issuer.certificate.publicKey)),

@@ -17,6 +17,14 @@ export interface SystemFiles {
   readonly signing: CertificateFiles;
 }
 
+/**
+ * A Kafka participant's files: its certificate and key, plus `keystore.pem` (the PKCS#8 key then the certificate
+ * chain in one file), what Kafka's `ssl.keystore.type=PEM` with `ssl.keystore.location` reads (KIP-651).
+ */
+export interface KafkaKeystoreFiles extends CertificateFiles {
+  readonly keystore: string;
+}
+
 /** A key pair as PEM files, for keys the CA does not certify. */
 export interface KeyFiles {
   readonly key: string;
@@ -50,10 +58,20 @@ export interface DevPkiPaths {
   system(id: string): SystemFiles;
   officer(name: string): CertificateFiles;
   kafkaClient(name: string): CertificateFiles;
+  /** A Kafka broker's server certificate, key and PEM keystore (kafka-brokers/<name>/). */
+  kafkaBroker(name: string): KafkaKeystoreFiles;
+  /** The client certificate and PEM keystore of the Kafka CLI tools (kafka/kafka-tools/). */
+  readonly kafkaTools: KafkaKeystoreFiles;
+  /** `client.properties` for the Kafka CLI tools in the broker containers (kafka-brokers/client.properties). */
+  readonly kafkaToolsProperties: string;
 }
 
 function pair(dir: string, name: string): CertificateFiles {
   return { dir, cert: join(dir, `${name}.pem`), key: join(dir, `${name}.key.pem`) };
+}
+
+function keystore(dir: string): KafkaKeystoreFiles {
+  return { ...pair(dir, 'tls'), keystore: join(dir, 'keystore.pem') };
 }
 
 function keys(dir: string, name: string): KeyFiles {
@@ -94,6 +112,13 @@ export function devPkiPaths(root: string): DevPkiPaths {
         throw new KeyMaterialInvalidError(`Invalid Kafka client name ${JSON.stringify(name)}`);
       return pair(join(root, 'kafka', name), 'tls');
     },
+    kafkaBroker(name: string): KafkaKeystoreFiles {
+      if (!isPrincipalName(name))
+        throw new KeyMaterialInvalidError(`Invalid Kafka broker name ${JSON.stringify(name)}`);
+      return keystore(join(root, 'kafka-brokers', name));
+    },
+    kafkaTools: keystore(join(root, 'kafka', KAFKA_TOOLS_CLIENT)),
+    kafkaToolsProperties: join(root, 'kafka-brokers', 'client.properties'),
   };
 }
 
@@ -103,3 +128,9 @@ export const REFERENCE_SYSTEMS = ['psc/front-office', 'mju/population', 'mia/veh
 export const REFERENCE_OFFICERS = ['officer', 'auditor'] as const;
 /** The Kafka clients of the reference deployment (one per service that talks to Kafka). */
 export const REFERENCE_KAFKA_CLIENTS = ['gateway', 'audit', 'adapter-mju', 'adapter-mia', 'adapter-src'] as const;
+/** The brokers of the reference production topology (docker-compose.yml): host names kafka-1..3. */
+export const REFERENCE_KAFKA_BROKERS = ['kafka-1', 'kafka-2', 'kafka-3'] as const;
+/** The Kafka client name of the operators' CLI tools (kafka-topics.sh, kafka-broker-api-versions.sh, ...). */
+export const KAFKA_TOOLS_CLIENT = 'kafka-tools';
+/** Where docker-compose.yml mounts the broker's certificates inside the apache/kafka containers. */
+export const KAFKA_CONTAINER_CERTS = '/etc/kafka/certs';

@@ -6,6 +6,7 @@ import { certificateFingerprint } from '../keys/fingerprint';
 import { generateKeyPair, type KeyType } from '../keys/generate-key-pair';
 import { loadPrivateKey, privateKeyToPem, publicKeyToPem } from '../keys/load-key';
 import {
+  REFERENCE_KAFKA_BROKERS,
   REFERENCE_KAFKA_CLIENTS,
   REFERENCE_OFFICERS,
   REFERENCE_SYSTEMS,
@@ -21,6 +22,11 @@ export interface InitDevPkiOptions {
   readonly systems?: readonly string[];
   readonly officers?: readonly string[];
   readonly kafkaClients?: readonly string[];
+  /**
+   * Kafka brokers of the production topology to issue server certificates and PEM keystores for (default kafka-1..3,
+   * as docker-compose.yml names them). When not empty, the Kafka CLI tools' certificate and client.properties too.
+   */
+  readonly kafkaBrokers?: readonly string[];
 }
 
 /** What {@link initDevPki} did: the files it created (relative to the directory); empty on a second run. */
@@ -58,7 +64,8 @@ function recordCa(pki: PkiDirectory, ca: CertificateAuthority, kind: 'root-ca' |
  * Creates (or completes) a development PKI in `root` (certs/dev): root and issuing CA, CRLs, the gateway's TLS
  * certificate (DNS localhost, IP 127.0.0.1) and signing key, the audit service's TLS server certificate, the federation authority's ES256 key, the audit
  * checkpoint Ed25519 key, and for the reference deployment the systems psc/front-office, mju/population,
- * mia/vehicles and src/tax, officers `officer` and `auditor`, and Kafka client certificates.
+ * mia/vehicles and src/tax, officers `officer` and `auditor`, Kafka client certificates, and the Kafka brokers'
+ * server certificates and PEM keystores for docker-compose.yml (kafka-1..3, plus the CLI tools' client.properties).
  *
  * Idempotent: whatever exists is kept, only what is missing is made, so a second run changes nothing (except
  * renewing the CRL when less than a week of it remains).
@@ -133,6 +140,11 @@ export async function initDevPki(root: string, options: InitDevPkiOptions = {}):
     const files = paths.kafkaClient(client);
     issued(await pki.issueKafkaClient(client, { now: options.now }), [files.cert, files.key]);
   }
+  const brokers = options.kafkaBrokers ?? REFERENCE_KAFKA_BROKERS;
+  for (const broker of brokers) {
+    created.push(...(await pki.issueKafkaBroker(broker, { now: options.now })).written.map(rel));
+  }
+  if (brokers.length > 0) created.push(...(await pki.issueKafkaTools({ now: options.now })).map(rel));
   if (pki.crlNeedsRenewal(options.now)) {
     await pki.writeCrl(options.now);
     created.push(rel(paths.crl), rel(paths.issuingCrl), rel(paths.rootCrl));

@@ -1,6 +1,6 @@
 import { X509Certificate, createPublicKey, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, relative, sep } from 'node:path';
 import { isSystemId, type SystemId } from '@kopir/contracts';
 import { normalizeSerial, type CertificateAuthority, type IssuedCertificate } from '../ca/certificate-authority';
 import { createCrl, type RevocationReason } from '../ca/create-crl';
@@ -10,7 +10,14 @@ import { KeyMaterialInvalidError } from '../errors';
 import { exportPkcs12 } from '../keys/export-pkcs12';
 import { generateKeyPair, type KeyType } from '../keys/generate-key-pair';
 import { loadPrivateKey, privateKeyToPem } from '../keys/load-key';
-import { devPkiPaths, type CertificateFiles, type DevPkiPaths } from './dev-pki-paths';
+import {
+  KAFKA_CONTAINER_CERTS,
+  KAFKA_TOOLS_CLIENT,
+  devPkiPaths,
+  type CertificateFiles,
+  type DevPkiPaths,
+  type KafkaKeystoreFiles,
+} from './dev-pki-paths';
 
 /** One certificate in the registry (index.json) of a PKI directory. */
 export interface CertificateRecord {
@@ -41,6 +48,26 @@ const DAY_MS = 86_400_000;
 /** How long a dev CRL is valid; `pki init` renews it once less than {@link CRL_RENEW_MS} remains. */
 const CRL_VALIDITY_MS = 30 * DAY_MS;
 const CRL_RENEW_MS = 7 * DAY_MS;
+
+/**
+ * `client.properties` of the Kafka CLI tools (`--command-config`): mutual TLS with the kafka-tools keystore and the
+ * intranet CA as a PEM truststore, at the paths where the broker containers see certs/dev (`mount`).
+ */
+export function kafkaClientProperties(paths: DevPkiPaths, mount = KAFKA_CONTAINER_CERTS): string {
+  const inMount = (path: string): string => `${mount}/${relative(paths.root, path).split(sep).join('/')}`;
+  return [
+    '# Kafka CLI tools (kafka-topics.sh, kafka-broker-api-versions.sh, ...) against the TLS listeners, e.g.',
+    `#   kafka-topics.sh --bootstrap-server localhost:9093 --command-config ${inMount(paths.kafkaToolsProperties)} --list`,
+    `# Written by kopir pki init; the paths are where docker-compose.yml mounts certs/dev (${mount}).`,
+    'security.protocol=SSL',
+    'ssl.keystore.type=PEM',
+    `ssl.keystore.location=${inMount(paths.kafkaTools.keystore)}`,
+    'ssl.truststore.type=PEM',
+    `ssl.truststore.location=${inMount(paths.chain)}`,
+    'ssl.enabled.protocols=TLSv1.3,TLSv1.2',
+    '',
+  ].join('\n');
+}
 
 /**
  * Writes a file atomically (temp file + rename, so a reader never sees half a key) with `mode`: 0600 for private
@@ -180,6 +207,56 @@ export class PkiDirectory {
       options,
     );
     return issued ? [issued] : [];
+  }
+
+  /**
+   * Issues a Kafka broker's certificate (serverAuth + clientAuth; SAN DNS `name` and `localhost` unless `dnsNames`
+   * says otherwise) and writes its PEM keystore. Idempotent like {@link issue}; the keystore is (re)written whenever
+   * it is missing or older than the certificate, so `pki init` completes an older PKI.
+   *
+   * @returns the certificate issued (empty when a valid one existed) and the files written.
+   */
+  async issueKafkaBroker(
+    name: string,
+    options: { dnsNames?: readonly string[]; keyType?: KeyType; now?: Date } = {},
+  ): Promise<{ issued: IssuedCertificate[]; written: string[] }> {
+    const files = this.paths.kafkaBroker(name);
+    const issued = await this.issue(
+      { kind: 'kafka-broker', broker: name, dnsNames: options.dnsNames ?? [name, 'localhost'] },
+      name,
+      files,
+      options,
+    );
+    const written = issued ? [files.cert, files.key] : [];
+    if (this.writeKeystore(files, issued !== undefined)) written.push(files.keystore);
+    return { issued: issued ? [issued] : [], written };
+  }
+
+  /**
+   * Issues the Kafka CLI tools' client certificate (`kafka-tools`), its PEM keystore and `client.properties` for the
+   * tools in the broker containers (paths under `mount`, where docker-compose.yml mounts certs/dev). Idempotent.
+   *
+   * @returns the files written (empty when everything existed).
+   */
+  async issueKafkaTools(options: { mount?: string; keyType?: KeyType; now?: Date } = {}): Promise<string[]> {
+    const files = this.paths.kafkaTools;
+    const issued = await this.issueKafkaClient(KAFKA_TOOLS_CLIENT, options);
+    const written = issued.length > 0 ? [files.cert, files.key] : [];
+    if (this.writeKeystore(files, issued.length > 0)) written.push(files.keystore);
+    if (!existsSync(this.paths.kafkaToolsProperties)) {
+      writeAtomic(this.paths.kafkaToolsProperties, kafkaClientProperties(this.paths, options.mount), 0o644);
+      written.push(this.paths.kafkaToolsProperties);
+    }
+    return written;
+  }
+
+  /** Writes `keystore.pem` (key, then leaf and issuing CA) when asked to or when it is missing. */
+  private writeKeystore(files: KafkaKeystoreFiles, force: boolean): boolean {
+    if (!force && existsSync(files.keystore)) return false;
+    // Unencrypted PKCS#8: Kafka reads it without ssl.key.password since KAFKA-12703 (3.2); a password stored next to
+    // the key would protect nothing. The file is 0600 like every key.
+    writeAtomic(files.keystore, `${readFileSync(files.key, 'utf8')}${readFileSync(files.cert, 'utf8')}`, 0o600);
+    return true;
   }
 
   /**
