@@ -17,7 +17,10 @@ WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
-# Services run unprivileged; certificates and data are mounted, never baked into the image.
+# Services run unprivileged (uid 1000); certificates and data are mounted, never baked into the image. The data
+# directories exist owned by node so that named volumes (the audit ledger) start writable and adapters can write
+# their health files.
+RUN mkdir -p data/audit data/federation data/adapters data/registries && chown -R node:node data
 USER node
 EXPOSE 8443 8444 9464
 CMD ["node", "dist/apps/cli/src/main.js", "--help"]
