@@ -14,6 +14,8 @@ export interface RunningSystem {
   readonly officerApi: string;
   readonly ops: string;
   readonly env: Record<string, string>;
+  /** Process id of `kopir up` (its services are its children). */
+  readonly pid: number;
   log(): string;
   /** Runs the kopir CLI in the system's directory with its environment. */
   kopir(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }>;
@@ -36,7 +38,12 @@ async function freePort(): Promise<number> {
  * resolves once it prints its ready line. The suite is end-to-end: real processes, real mutual TLS, real Kafka
  * protocol, real SQLite.
  */
-export async function startSystem(people = 300): Promise<RunningSystem> {
+export interface SystemOptions {
+  /** Kafka bootstrap servers of an external cluster (default: process.env.KAFKA_BROKERS; unset: embedded broker). */
+  readonly kafkaBrokers?: string;
+}
+
+export async function startSystem(people = 300, options: SystemOptions = {}): Promise<RunningSystem> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build (npm test does it)`);
   const dir = mkdtempSync(join(tmpdir(), 'kopir-system-'));
   const [broker, gateway, ops, audit] = [await freePort(), await freePort(), await freePort(), await freePort()];
@@ -50,7 +57,8 @@ export async function startSystem(people = 300): Promise<RunningSystem> {
     REGISTRIES_PEOPLE: String(people),
     NO_COLOR: '1',
   };
-  if (process.env.KAFKA_BROKERS) env.KAFKA_BROKERS = process.env.KAFKA_BROKERS;
+  const kafkaBrokers = options.kafkaBrokers ?? process.env.KAFKA_BROKERS;
+  if (kafkaBrokers) env.KAFKA_BROKERS = kafkaBrokers;
   let output = '';
   const child: ChildProcess = spawn(process.execPath, [CLI, 'up'], {
     cwd: dir,
@@ -87,6 +95,7 @@ export async function startSystem(people = 300): Promise<RunningSystem> {
     officerApi: `https://127.0.0.1:${audit}`,
     ops: `http://127.0.0.1:${ops}`,
     env,
+    pid: child.pid ?? -1,
     log: () => output,
     kopir,
     async stop() {
