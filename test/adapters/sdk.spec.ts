@@ -14,10 +14,10 @@ import {
   type AdapterRequest,
 } from '@kopir/adapter-sdk';
 import { parseAgencyCode, replyTopic, requestTopic } from '@kopir/contracts';
-import { developmentFederation } from '@kopir/federation';
 import { startBroker } from '@kopir/kafka-broker';
 import { MESSAGE_HEADERS, createKafka, ensureTopics, silentLogger } from '@kopir/messaging';
 import { generateSigningKey } from '@kopir/pki';
+import { developmentFederation } from '@kopir/reference-registries';
 
 describe('listeningTcpSockets', () => {
   it('sees a socket this process listens on, and no longer once it is closed (the kit check is not vacuous)', async () => {

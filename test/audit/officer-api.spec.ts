@@ -18,7 +18,7 @@ import {
   verifyInclusion,
   verifierKey,
 } from '@kopir/audit-log';
-import { developmentFederation } from '@kopir/federation';
+import { developmentFederation } from '@kopir/reference-registries';
 import { startBroker, type RunningBroker } from '@kopir/kafka-broker';
 import { startAuditService, type RunningAuditService } from '../../apps/audit/src/start-audit';
 import { runCli } from '../../apps/cli/src/cli';

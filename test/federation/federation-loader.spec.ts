@@ -11,11 +11,11 @@ import {
   FederationLoader,
   FederationModule,
   FederationRefusedError,
-  developmentFederation,
   signFederation,
   type FederationDocument,
   type SignedFederation,
 } from '@kopir/federation';
+import { developmentFederation } from '@kopir/reference-registries';
 
 const NOW = Date.parse('2026-06-01T10:00:00Z');
 const authority = generateSigningKey('ES256');

@@ -1,6 +1,6 @@
 import { KopirError } from '@kopir/contracts';
 import { signEnvelope, verifyAnswer } from '@kopir/envelope';
-import { developmentFederation } from '@kopir/federation';
+import type { FederationDocument } from '@kopir/federation';
 import { generateSigningKey, keyThumbprint, publicKeyToJwk } from '@kopir/pki';
 import { AdapterProcessor } from './adapter-processor';
 import type { AdapterRequest } from './adapter-request';
@@ -24,9 +24,35 @@ class Handlers {
 describe('AdapterProcessor', () => {
   const gateway = generateSigningKey('ES256');
   const adapter = generateSigningKey('ES256');
-  const base = developmentFederation(new Date());
-  const document = {
-    ...base,
+  const document: FederationDocument = {
+    federation: 'test',
+    version: 1,
+    issuedAt: new Date(Date.now() - 60_000).toISOString(),
+    expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+    agencies: [
+      { code: 'mju', name: 'mju', systems: [{ id: 'mju/population', name: 'population' }] },
+      { code: 'psc', name: 'psc', systems: [{ id: 'psc/front-office', name: 'front office' }] },
+    ],
+    purposes: [{ code: 'driving-licence-issue', description: 'x' }],
+    groups: [],
+    services: [
+      {
+        id: 'mju/population/person-by-iin',
+        version: '1.0.0',
+        description: 'a person',
+        topic: 'kopir.req.mju',
+        request: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['iin'],
+          properties: { iin: { type: 'string', pattern: '^[0-9]{12}$' } },
+        },
+        response: { type: 'object' },
+        fields: ['iin', 'lastName', 'firstName', 'address'].map((name) => ({ name, sensitivity: 'personal' })),
+      },
+    ],
+    rules: [],
+    officers: [],
     gateways: [{ id: 'gateway', name: 'gw', signingKeys: [publicKeyToJwk(gateway.publicKey)] }],
   };
   const handlers = new Handlers();

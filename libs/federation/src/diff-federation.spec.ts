@@ -1,8 +1,8 @@
-import { developmentFederation } from './development-federation';
+import { sampleFederation } from './sample-federation.fixture';
 import { diffFederation } from './diff-federation';
 
 describe('diffFederation', () => {
-  const before = developmentFederation(new Date('2026-06-01T10:00:00Z'));
+  const before = sampleFederation(new Date('2026-06-01T10:00:00Z'));
 
   it('finds nothing between a document and itself', () => {
     expect(diffFederation(before, before)).toEqual([]);

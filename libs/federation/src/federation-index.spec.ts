@@ -1,5 +1,5 @@
 import { generateSigningKey, publicKeyToJwk } from '@kopir/pki';
-import { developmentFederation } from './development-federation';
+import { sampleFederation } from './sample-federation.fixture';
 import type { FederationDocument } from './federation-document';
 import { FederationIndex } from './federation-index';
 import { checkFederation, pathText } from './validate-federation';
@@ -9,7 +9,7 @@ const tax = generateSigningKey('ES256');
 const FINGERPRINT = 'ab'.repeat(32);
 
 function withKeys(): FederationDocument {
-  const doc = developmentFederation(new Date('2026-06-01T10:00:00Z'));
+  const doc = sampleFederation(new Date('2026-06-01T10:00:00Z'));
   return {
     ...doc,
     agencies: doc.agencies.map((agency) => ({
@@ -71,7 +71,7 @@ describe('FederationIndex', () => {
 describe('FederationIndex gateways', () => {
   const gateway = generateSigningKey('ES256');
   const front = generateSigningKey('ES256');
-  const base = developmentFederation(new Date('2026-06-01T10:00:00Z'));
+  const base = sampleFederation(new Date('2026-06-01T10:00:00Z'));
   const doc: FederationDocument = {
     ...base,
     gateways: [{ id: 'gateway', name: 'Gateway', signingKeys: [publicKeyToJwk(gateway.publicKey)] }],

@@ -1,10 +1,9 @@
-import { compilePolicy } from '@kopir/access-policy';
-import { DEVELOPMENT_DENIALS, developmentFederation } from './development-federation';
 import { FederationInvalidError } from './errors';
 import { FederationYaml, parseFederationYaml } from './federation-yaml';
+import { sampleFederation } from './sample-federation.fixture';
 
 const NOW = new Date('2026-06-01T10:00:00Z');
-const devYaml = () => FederationYaml.fromDocument(developmentFederation(NOW)).toString();
+const sampleYaml = () => FederationYaml.fromDocument(sampleFederation(NOW)).toString();
 
 function problemsOf(text: string): string[] {
   try {
@@ -28,15 +27,15 @@ function lineOf(text: string, needle: string, after = ''): number {
 }
 
 describe('FederationYaml', () => {
-  it('round-trips the development federation through YAML with its section comments', () => {
-    const text = devYaml();
+  it('round-trips the sample federation through YAML with its section comments', () => {
+    const text = sampleYaml();
     expect(text).toContain('# Köpir federation document');
     expect(text).toContain('# Access rules. Deny by default');
-    expect(parseFederationYaml(text)).toEqual(developmentFederation(NOW));
+    expect(parseFederationYaml(text)).toEqual(sampleFederation(NOW));
   });
 
   it('names the line and field of a field the service does not return', () => {
-    const text = devYaml().replace('- citizenship\n      - address', '- citizenship\n      - salary');
+    const text = sampleYaml().replace('- citizenship\n      - address', '- citizenship\n      - salary');
     const problems = problemsOf(text);
     const line = lineOf(text, '- salary');
     expect(problems).toEqual([
@@ -47,7 +46,7 @@ describe('FederationYaml', () => {
   });
 
   it('names the line of an unknown key, a missing field and a malformed value, all at once', () => {
-    let text = devYaml();
+    let text = sampleYaml();
     text = text.replace('dailyQuota: 200000', 'dailyQuota: 200000\n    dailyQuotta: 5');
     text = text.replace('  - id: psc-front-office.driving-licence-status', '  - id: "Bad Id"');
     text = text.replace(/grantedAt: (\S+)\n(\s+- id: psc-front-office\.vehicles-by-owner)/, '\n$2');
@@ -61,13 +60,13 @@ describe('FederationYaml', () => {
   });
 
   it('reports YAML syntax errors and duplicate keys with their line', () => {
-    const text = devYaml().replace('version: 1\n', 'version: 1\nversion: 2\n');
+    const text = sampleYaml().replace('version: 1\n', 'version: 1\nversion: 2\n');
     expect(problemsOf(text)[0]).toMatch(/^federation\.yaml:\d+:\d+ \(document\): Map keys must be unique/);
     expect(problemsOf('agencies: [unclosed\n')[0]).toMatch(/^federation\.yaml:\d+:\d+/);
   });
 
   it('refuses broken references: unknown purpose, client, group member, officer without the role', () => {
-    let text = devYaml();
+    let text = sampleYaml();
     text = text.replace(
       'code: driving-licence-issue\n        legalBasis',
       'code: driving-licence-issues\n        legalBasis',
@@ -81,7 +80,7 @@ describe('FederationYaml', () => {
   });
 
   it('refuses a service whose topic is not its agency request topic, or whose schema is not a JSON Schema', () => {
-    let text = devYaml();
+    let text = sampleYaml();
     text = text.replace('topic: kopir.req.mia', 'topic: kopir.req.mju');
     text = text.replace(/request:\n(\s+)type: object/, 'request:\n$1type: objekt');
     const problems = problemsOf(text).join('\n');
@@ -90,13 +89,13 @@ describe('FederationYaml', () => {
   });
 
   it('adds and revokes rules in the YAML, keeping comments, and raises the version', () => {
-    const yaml = FederationYaml.parse(devYaml());
+    const yaml = FederationYaml.parse(sampleYaml());
     yaml.addRule({
       id: 'mju-population.vehicles-by-owner',
       client: 'mju/population',
       service: 'mia/vehicles/vehicles-by-owner',
       purposes: [{ code: 'vehicle-registration', legalBasis: 'test' }],
-      fields: ['iin'],
+      fields: ['ownerIin'],
       grantedBy: 'officer',
       grantedAt: '2026-06-01T10:00:00Z',
     });
@@ -108,27 +107,5 @@ describe('FederationYaml', () => {
     expect(doc.rules.at(-1)?.id).toBe('mju-population.vehicles-by-owner');
     expect(doc.rules[0]).toMatchObject({ revokedAt: '2026-06-01T10:00:00Z', revokedBy: 'officer' });
     expect(yaml.toString()).toContain('# Access rules. Deny by default');
-  });
-});
-
-describe('development federation', () => {
-  const policy = compilePolicy(developmentFederation(NOW));
-  const now = NOW.getTime();
-
-  it('lets psc/front-office read a person by IIN for a driving licence, without nationality', () => {
-    const decision = policy.decide(
-      'psc/front-office',
-      'mju/population/person-by-iin',
-      'driving-licence-issue',
-      undefined,
-      now,
-    );
-    expect(decision.allowed).toBe(true);
-    expect(decision.allowed && decision.fields).not.toContain('nationality');
-  });
-
-  it.each(DEVELOPMENT_DENIALS)('denies $client → $service for $purpose with $reason', (denial) => {
-    const decision = policy.explain(denial.client, denial.service, denial.purpose, denial.fields, now);
-    expect(decision.reason).toBe(denial.reason);
   });
 });

@@ -40,7 +40,6 @@ export {
   type VerifyFederationOptions,
 } from './signed-federation';
 export { FederationLoader, type FederationLoaderOptions, type FederationLogger } from './federation-loader';
-export { DEVELOPMENT_DENIALS, DEVELOPMENT_SERVICES, developmentFederation } from './development-federation';
 export { serviceValidators, type ServiceValidators } from './service-validators';
 export { FederationModule } from './federation.module';
 export { diffFederation, type FederationChange } from './diff-federation';

@@ -1,6 +1,6 @@
 import { signJson } from '@kopir/envelope';
 import { generateSigningKey, keyThumbprint } from '@kopir/pki';
-import { developmentFederation } from './development-federation';
+import { sampleFederation } from './sample-federation.fixture';
 import { FederationInvalidError, FederationRefusedError, type FederationRefusal } from './errors';
 import { FEDERATION_JWS_TYPE, type FederationDocument } from './federation-document';
 import { signFederation, verifyFederation } from './signed-federation';
@@ -8,7 +8,7 @@ import { signFederation, verifyFederation } from './signed-federation';
 const NOW = Date.parse('2026-06-01T10:00:00Z');
 const authority = generateSigningKey('ES256');
 const kid = keyThumbprint(authority.publicKey);
-const doc = developmentFederation(new Date(NOW));
+const doc = sampleFederation(new Date(NOW));
 
 async function refusal(promise: Promise<unknown>): Promise<FederationRefusal> {
   try {

@@ -1,7 +1,8 @@
 /**
  * @kopir/reference-registries: the data, stores and queries of the three reference registries (mju/population,
  * mia/vehicles, src/tax): IIN validation, a seeded synthetic data generator, SQLite stores with bulk seeding and
- * read-only repositories, the services' queries, and the service catalogue (descriptions, schemas, fields).
+ * read-only repositories, the services' queries, the service catalogue (descriptions, schemas, fields with their
+ * sensitivity), and the development federation built from it (`kopir federation init`).
  */
 export { assertIin, iinChecksum, iinProblem, isValidIin, makeIin, parseIin, type IinParts, type Sex } from './iin';
 export { isValidVin, isVinForm, vinCheckDigit } from './vin';
@@ -77,7 +78,10 @@ export {
   VEHICLES_BY_OWNER_FIELDS,
   VEHICLE_FIELDS,
   isReferenceServiceId,
+  referenceServiceDefinition,
+  type ReferenceField,
   type ReferenceService,
   type ReferenceServiceId,
 } from './services';
 export { ReferenceRegistries } from './reference-registries';
+export { DEVELOPMENT_DENIALS, DEVELOPMENT_SERVICES, developmentFederation } from './development-federation';

@@ -1,9 +1,10 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { RegistryService, serviceDefinition, type AdapterDefinition, type AdapterRequest } from '@kopir/adapter-sdk';
+import { RegistryService, type AdapterDefinition, type AdapterRequest } from '@kopir/adapter-sdk';
 import {
   PopulationQueries,
   PopulationRepository,
   REFERENCE_SERVICES,
+  referenceServiceDefinition,
   registryFiles,
   type AddressHistoryAnswer,
   type FamilyRelationsAnswer,
@@ -59,8 +60,6 @@ export function populationAdapter(options: { readonly dataDir: string }): Adapte
         useFactory: () => PopulationRepository.open(registryFiles(options.dataDir).population),
       },
     ],
-    services: SERVICES.map((s) =>
-      serviceDefinition({ id: s.id, description: s.description, request: s.requestSchema, fields: s.fields }),
-    ),
+    services: SERVICES.map(referenceServiceDefinition),
   };
 }

@@ -1,7 +1,8 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { RegistryService, serviceDefinition, type AdapterDefinition, type AdapterRequest } from '@kopir/adapter-sdk';
+import { RegistryService, type AdapterDefinition, type AdapterRequest } from '@kopir/adapter-sdk';
 import {
   REFERENCE_SERVICES,
+  referenceServiceDefinition,
   TaxQueries,
   TaxRepository,
   registryFiles,
@@ -44,8 +45,6 @@ export function taxAdapter(options: { readonly dataDir: string }): AdapterDefini
     system: 'src/tax',
     handlers: [TaxHandlers],
     providers: [{ provide: TaxRepository, useFactory: () => TaxRepository.open(registryFiles(options.dataDir).tax) }],
-    services: SERVICES.map((s) =>
-      serviceDefinition({ id: s.id, description: s.description, request: s.requestSchema, fields: s.fields }),
-    ),
+    services: SERVICES.map(referenceServiceDefinition),
   };
 }

@@ -1,7 +1,8 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { RegistryService, serviceDefinition, type AdapterDefinition, type AdapterRequest } from '@kopir/adapter-sdk';
+import { RegistryService, type AdapterDefinition, type AdapterRequest } from '@kopir/adapter-sdk';
 import {
   REFERENCE_SERVICES,
+  referenceServiceDefinition,
   VehicleQueries,
   VehicleRepository,
   registryFiles,
@@ -63,8 +64,6 @@ export function vehiclesAdapter(options: { readonly dataDir: string; readonly to
       { provide: VehicleRepository, useFactory: () => VehicleRepository.open(registryFiles(options.dataDir).vehicles) },
       { provide: TODAY, useValue: options.today },
     ],
-    services: SERVICES.map((s) =>
-      serviceDefinition({ id: s.id, description: s.description, request: s.requestSchema, fields: s.fields }),
-    ),
+    services: SERVICES.map(referenceServiceDefinition),
   };
 }

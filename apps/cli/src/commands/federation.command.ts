@@ -2,13 +2,8 @@ import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { compilePolicy } from '@kopir/access-policy';
-import {
-  FederationYaml,
-  developmentFederation,
-  diffFederation,
-  signFederation,
-  type FederationDocument,
-} from '@kopir/federation';
+import { FederationYaml, diffFederation, signFederation, type FederationDocument } from '@kopir/federation';
+import { developmentFederation } from '@kopir/reference-registries';
 import {
   DEFAULT_FEDERATION_JWS,
   DEFAULT_FEDERATION_YAML,

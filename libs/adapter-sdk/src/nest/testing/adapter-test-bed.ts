@@ -2,8 +2,8 @@ import { randomUUID, type KeyObject } from 'node:crypto';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { signEnvelope, verifyAnswer, type Answer } from '@kopir/envelope';
-import { developmentFederation, type FederationDocument, type ServiceDefinition } from '@kopir/federation';
-import { generateSigningKey, keyThumbprint, publicKeyToJwk } from '@kopir/pki';
+import type { FederationDocument, ServiceDefinition } from '@kopir/federation';
+import { generateSigningKey, keyThumbprint, publicKeyToJwk, type PublicJwk } from '@kopir/pki';
 import type { Kafka } from 'kafkajs';
 import { AdapterRuntime } from '../../adapter-runtime';
 import { AdapterModule, type AdapterDefinition } from '../adapter.module';
@@ -31,11 +31,43 @@ export interface TestAnswer {
 }
 
 export interface AdapterTestBedOptions {
-  /** Service definitions the test federation carries (default: the definition's), replacing development ones by id. */
+  /** Service definitions the test federation carries (default: the definition's `services`). */
   readonly services?: readonly ServiceDefinition[];
   /** Connect the runtime to Kafka (default: none, requests go straight to the processor). */
   readonly kafka?: Kafka;
   readonly concurrency?: number;
+}
+
+/**
+ * The federation an adapter under test lives in: its own system and services, the consumer the envelopes name by
+ * default (psc/front-office), and the test gateway's key. Only what the adapter itself consults (gateway keys, its
+ * services' schemas and fields); the gateway decides on rules, so there are none.
+ */
+function testFederation(
+  system: string,
+  services: readonly ServiceDefinition[],
+  gatewayKey: PublicJwk,
+): FederationDocument {
+  const now = Date.now();
+  const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const agency = system.split('/')[0] ?? system;
+  const agencies = [{ code: agency, name: agency, systems: [{ id: system, name: system }] }];
+  if (agency !== 'psc') {
+    agencies.push({ code: 'psc', name: 'psc', systems: [{ id: 'psc/front-office', name: 'psc/front-office' }] });
+  }
+  return {
+    federation: 'kopir-adapter-test',
+    version: 1,
+    issuedAt: iso(now),
+    expiresAt: iso(now + 86_400_000),
+    agencies,
+    purposes: [{ code: 'contract-test', description: 'the adapter contract tests' }],
+    groups: [],
+    services: [...services],
+    rules: [],
+    gateways: [{ id: 'gateway', name: 'test gateway', signingKeys: [gatewayKey] }],
+    officers: [],
+  };
 }
 
 /**
@@ -53,13 +85,11 @@ export class AdapterTestBed {
     readonly definition: AdapterDefinition,
     options: AdapterTestBedOptions,
   ) {
-    const base = developmentFederation(new Date());
-    const replaced = new Map((options.services ?? definition.services ?? []).map((s) => [s.id, s]));
-    this.document = {
-      ...base,
-      services: [...base.services.filter((s) => !replaced.has(s.id)), ...replaced.values()],
-      gateways: [{ id: 'gateway', name: 'test gateway', signingKeys: [publicKeyToJwk(this.gatewayKey.publicKey)] }],
-    };
+    this.document = testFederation(
+      definition.system,
+      options.services ?? definition.services ?? [],
+      publicKeyToJwk(this.gatewayKey.publicKey),
+    );
   }
 
   static async start(definition: AdapterDefinition, options: AdapterTestBedOptions = {}): Promise<AdapterTestBed> {

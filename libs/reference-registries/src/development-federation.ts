@@ -1,187 +1,20 @@
-import type { AccessRule, FederationDocument, ServiceDefinition, ServiceField } from './federation-document';
+import type { AccessRule, FederationDocument, ServiceDefinition } from '@kopir/federation';
+import { REFERENCE_SERVICES, referenceServiceDefinition } from './services';
 
 /**
  * The reference federation of the development deployment (`kopir federation init`): Public Service Centres (psc)
  * consume; the population registry (mju/population), the vehicle registry (mia/vehicles) and the tax registry
- * (src/tax) provide. Besides the rules that make the demo work it holds combinations denied on purpose, each
- * listed in DEVELOPMENT_DENIALS, which the tests and the demo rely on.
+ * (src/tax) provide. Its services are the reference registries' own definitions (REFERENCE_SERVICES), so the
+ * schemas and field names the gateway and the officers see are the ones the registries answer with. Besides the
+ * rules that make the demo work it holds combinations denied on purpose, each listed in DEVELOPMENT_DENIALS, which
+ * the tests and the demo rely on.
  *
  * Keys and certificate fingerprints are left out here; `federation init --pki certs/dev` fills them in.
  */
 const DAY = 86_400_000;
 
-/** IIN: the 12-digit individual identification number of the Republic of Kazakhstan. */
-const IIN = { type: 'string', pattern: '^[0-9]{12}$', description: 'individual identification number (12 digits)' };
-/** Kazakh vehicle registration plate (since 2012): 3 digits, 2-3 letters, 2-digit region code. */
-const PLATE = { type: 'string', pattern: '^[0-9]{3}[A-Z]{2,3}[0-9]{2}$' };
-const DATE = { type: 'string', format: 'date' };
-const TEXT = { type: 'string', maxLength: 200 };
-
-function byIin(): Record<string, unknown> {
-  return { type: 'object', additionalProperties: false, required: ['iin'], properties: { iin: IIN } };
-}
-
-function response(properties: Record<string, unknown>): Record<string, unknown> {
-  return { type: 'object', additionalProperties: false, properties };
-}
-
-function service(
-  id: string,
-  description: string,
-  request: Record<string, unknown>,
-  properties: Record<string, unknown>,
-  fields: Record<string, ServiceField['sensitivity']>,
-): ServiceDefinition {
-  const agency = id.split('/')[0] as string;
-  return {
-    id,
-    version: '1.0.0',
-    description,
-    topic: `kopir.req.${agency}`,
-    request,
-    response: response(properties),
-    fields: Object.entries(fields).map(([name, sensitivity]) => ({ name, sensitivity })),
-  };
-}
-
-const PERSON_FIELDS = {
-  iin: 'personal',
-  lastName: 'personal',
-  firstName: 'personal',
-  middleName: 'personal',
-  birthDate: 'personal',
-  sex: 'personal',
-  citizenship: 'personal',
-  nationality: 'sensitive',
-  address: 'personal',
-  status: 'internal',
-} as const;
-
-export const DEVELOPMENT_SERVICES: readonly ServiceDefinition[] = [
-  service(
-    'mju/population/person-by-iin',
-    "A person's identity and registered address from the national population registry",
-    byIin(),
-    {
-      iin: IIN,
-      lastName: TEXT,
-      firstName: TEXT,
-      middleName: TEXT,
-      birthDate: DATE,
-      sex: { enum: ['M', 'F'] },
-      citizenship: { type: 'string', pattern: '^[A-Z]{2}$' },
-      nationality: TEXT,
-      address: TEXT,
-      status: { enum: ['alive', 'deceased', 'emigrated'] },
-    },
-    PERSON_FIELDS,
-  ),
-  service(
-    'mju/population/address-history',
-    'Registered addresses of a person, most recent first',
-    byIin(),
-    {
-      iin: IIN,
-      addresses: {
-        type: 'array',
-        items: response({ address: TEXT, registeredFrom: DATE, registeredUntil: DATE }),
-      },
-    },
-    { iin: 'personal', addresses: 'personal' },
-  ),
-  service(
-    'mju/population/family-relations',
-    'Spouse, parents and children of a person as registered in civil status records',
-    byIin(),
-    {
-      iin: IIN,
-      spouse: IIN,
-      parents: { type: 'array', items: IIN },
-      children: { type: 'array', items: IIN },
-    },
-    { iin: 'personal', spouse: 'sensitive', parents: 'sensitive', children: 'sensitive' },
-  ),
-  service(
-    'mia/vehicles/vehicles-by-owner',
-    'Vehicles registered to a person',
-    byIin(),
-    {
-      iin: IIN,
-      vehicles: {
-        type: 'array',
-        items: response({ plate: PLATE, vin: TEXT, make: TEXT, model: TEXT, year: { type: 'integer' } }),
-      },
-    },
-    { iin: 'personal', vehicles: 'personal' },
-  ),
-  service(
-    'mia/vehicles/vehicle-by-plate',
-    'A registered vehicle and its owner by registration plate',
-    { type: 'object', additionalProperties: false, required: ['plate'], properties: { plate: PLATE } },
-    {
-      plate: PLATE,
-      vin: TEXT,
-      make: TEXT,
-      model: TEXT,
-      year: { type: 'integer' },
-      colour: TEXT,
-      ownerIin: IIN,
-      registeredAt: DATE,
-      wanted: { type: 'boolean' },
-    },
-    {
-      plate: 'internal',
-      vin: 'internal',
-      make: 'public',
-      model: 'public',
-      year: 'public',
-      colour: 'public',
-      ownerIin: 'personal',
-      registeredAt: 'internal',
-      wanted: 'sensitive',
-    },
-  ),
-  service(
-    'mia/vehicles/driving-licence-status',
-    "A person's driving licence: categories, validity, suspension",
-    byIin(),
-    {
-      iin: IIN,
-      licenceNumber: TEXT,
-      categories: { type: 'array', items: { enum: ['A', 'B', 'BE', 'C', 'CE', 'D', 'DE', 'Tb', 'Tm'] } },
-      validUntil: DATE,
-      status: { enum: ['valid', 'suspended', 'revoked', 'expired', 'none'] },
-    },
-    { iin: 'personal', licenceNumber: 'personal', categories: 'personal', validUntil: 'personal', status: 'personal' },
-  ),
-  service(
-    'src/tax/taxpayer-status',
-    "A person's taxpayer registration and status",
-    byIin(),
-    {
-      iin: IIN,
-      registered: { type: 'boolean' },
-      taxpayerType: { enum: ['individual', 'individual-entrepreneur', 'private-practice'] },
-      status: { enum: ['active', 'inactive', 'liquidated'] },
-    },
-    { iin: 'personal', registered: 'personal', taxpayerType: 'personal', status: 'personal' },
-  ),
-  service(
-    'src/tax/tax-debts',
-    "A person's outstanding tax debts",
-    byIin(),
-    {
-      iin: IIN,
-      hasDebts: { type: 'boolean' },
-      totalDebt: { type: 'number', minimum: 0 },
-      debts: {
-        type: 'array',
-        items: response({ taxCode: TEXT, amount: { type: 'number' }, since: DATE }),
-      },
-    },
-    { iin: 'personal', hasDebts: 'sensitive', totalDebt: 'sensitive', debts: 'sensitive' },
-  ),
-];
+export const DEVELOPMENT_SERVICES: readonly ServiceDefinition[] =
+  Object.values(REFERENCE_SERVICES).map(referenceServiceDefinition);
 
 /** Legal bases (citations of the Republic of Kazakhstan's acts as the rules record them). */
 const LAW = {
@@ -206,7 +39,14 @@ export const DEVELOPMENT_DENIALS = [
     client: 'psc/front-office',
     service: 'mju/population/person-by-iin',
     purpose: 'driving-licence-issue',
-    fields: ['iin', 'nationality'],
+    fields: ['iin', 'birthPlace'],
+    reason: 'field_not_allowed',
+  },
+  {
+    client: 'psc/front-office',
+    service: 'mia/vehicles/driving-licence-status',
+    purpose: 'driving-licence-issue',
+    fields: ['iin', 'status', 'statusReason'],
     reason: 'field_not_allowed',
   },
   {
@@ -260,8 +100,8 @@ export function developmentFederation(now: Date = new Date()): FederationDocumen
         { code: 'vehicle-registration', legalBasis: LAW.vehicles },
         { code: 'social-benefit-check', legalBasis: LAW.socialCode },
       ],
-      // Not nationality: a special category of personal data that none of these services needs.
-      fields: ['iin', 'lastName', 'firstName', 'middleName', 'birthDate', 'sex', 'citizenship', 'address', 'status'],
+      // Not birthPlace nor deathDate: none of these purposes needs them (whether the person has died, it does).
+      fields: ['iin', 'lastName', 'firstName', 'patronymic', 'birthDate', 'sex', 'citizenship', 'address', 'deceased'],
       rateLimit: { perSecond: 50, burst: 100 },
       dailyQuota: 200_000,
       ...granted,
@@ -271,7 +111,9 @@ export function developmentFederation(now: Date = new Date()): FederationDocumen
       client: 'psc/front-office',
       service: 'mia/vehicles/driving-licence-status',
       purposes: [{ code: 'driving-licence-issue', legalBasis: LAW.roadTraffic }],
-      fields: ['iin', 'licenceNumber', 'categories', 'validUntil', 'status'],
+      // Not statusReason: why a licence was suspended or revoked may reveal an offence or a medical condition;
+      // the status is what the centre acts on.
+      fields: ['iin', 'licenceNumber', 'categories', 'issuedOn', 'expiresOn', 'status', 'validToday'],
       rateLimit: { perSecond: 20, burst: 40 },
       dailyQuota: 50_000,
       ...granted,
@@ -281,7 +123,7 @@ export function developmentFederation(now: Date = new Date()): FederationDocumen
       client: 'psc/front-office',
       service: 'mia/vehicles/vehicles-by-owner',
       purposes: [{ code: 'vehicle-registration', legalBasis: LAW.vehicles }],
-      fields: ['iin', 'vehicles'],
+      fields: ['ownerIin', 'vehicles'],
       rateLimit: { perSecond: 20, burst: 40 },
       dailyQuota: 50_000,
       ...granted,
@@ -291,8 +133,8 @@ export function developmentFederation(now: Date = new Date()): FederationDocumen
       client: 'psc/front-office',
       service: 'mia/vehicles/vehicle-by-plate',
       purposes: [{ code: 'vehicle-registration', legalBasis: LAW.vehicles }],
-      // Not `wanted`: whether a vehicle is sought by the police is for the police.
-      fields: ['plate', 'vin', 'make', 'model', 'year', 'colour', 'ownerIin', 'registeredAt'],
+      // With status: a wanted or impounded vehicle cannot change owner, and the centre must turn the application down.
+      fields: ['vin', 'plate', 'make', 'model', 'year', 'colour', 'ownerIin', 'registeredOn', 'status'],
       rateLimit: { perSecond: 20, burst: 40 },
       dailyQuota: 50_000,
       ...granted,
@@ -302,7 +144,8 @@ export function developmentFederation(now: Date = new Date()): FederationDocumen
       clientGroup: 'psc-offices',
       service: 'src/tax/taxpayer-status',
       purposes: [{ code: 'social-benefit-check', legalBasis: LAW.socialCode }],
-      fields: ['iin', 'registered', 'taxpayerType', 'status'],
+      // Not hasDebt nor totalDebt: tax secrecy; benefit eligibility does not depend on debts (see tax-debts).
+      fields: ['iin', 'status', 'category'],
       rateLimit: { perSecond: 10, burst: 20 },
       dailyQuota: 20_000,
       ...granted,
@@ -313,7 +156,8 @@ export function developmentFederation(now: Date = new Date()): FederationDocumen
       service: 'src/tax/tax-debts',
       // Only for the certificate of no tax debts the citizen asks for; not to screen benefit applicants.
       purposes: [{ code: 'tax-clearance-certificate', legalBasis: LAW.taxCode }],
-      fields: ['iin', 'hasDebts', 'totalDebt'],
+      // The total only: the certificate states whether anything is owed, not the itemised debts.
+      fields: ['iin', 'currency', 'totalDebt'],
       rateLimit: { perSecond: 5, burst: 10 },
       dailyQuota: 10_000,
       ...granted,
@@ -323,7 +167,7 @@ export function developmentFederation(now: Date = new Date()): FederationDocumen
       client: 'psc/front-office',
       service: 'mju/population/family-relations',
       purposes: [{ code: 'social-benefit-check', legalBasis: LAW.socialCode }],
-      fields: ['iin', 'spouse', 'children'],
+      fields: ['iin', 'relations'],
       // A pilot that ended: kept for the record; it allows nothing any more.
       validFrom: iso(t - 365 * DAY),
       validUntil: iso(t - 30 * DAY),
@@ -335,7 +179,7 @@ export function developmentFederation(now: Date = new Date()): FederationDocumen
       client: 'mia/vehicles',
       service: 'mju/population/person-by-iin',
       purposes: [{ code: 'vehicle-registration', legalBasis: LAW.vehicles }],
-      fields: ['iin', 'lastName', 'firstName', 'middleName', 'birthDate', 'status'],
+      fields: ['iin', 'lastName', 'firstName', 'patronymic', 'birthDate', 'deceased'],
       rateLimit: { perSecond: 20, burst: 40 },
       dailyQuota: 50_000,
       ...granted,
