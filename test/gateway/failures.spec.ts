@@ -24,8 +24,8 @@ describe('gateway failure behaviour', () => {
   beforeAll(async () => {
     bed = await startGatewayTestBed('failures', async (envelope, envelopeJws, b) => {
       if (mode === 'silent') return undefined;
-      // A faulty provider that answers a field the rule does not allow (person-by-iin never grants nationality).
-      if (mode === 'overshare') return b.answer(envelopeJws, envelope, { iin, firstName: 'Aigerim', nationality: 'x' });
+      // A faulty provider that answers a field the rule does not allow (person-by-iin never grants birthPlace).
+      if (mode === 'overshare') return b.answer(envelopeJws, envelope, { iin, firstName: 'Aigerim', birthPlace: 'x' });
       const key: KeyObject = mode === 'forged' ? forger : b.providerKey;
       return b.answer(envelopeJws, envelope, { iin, firstName: 'Aigerim' }, key);
     });

@@ -113,7 +113,9 @@ describe('the whole system, end to end (kopir up; real mutual TLS, Kafka protoco
       { purpose: 'driving-licence-issue', subject: iin },
     );
     expect(result.body.iin).toBe(iin);
-    expect(result.body).not.toHaveProperty('nationality');
+    expect(result.body).toHaveProperty('deceased');
+    // The rule leaves out the place of birth: the registry's full answer has it, the consumer never sees it.
+    expect(result.body).not.toHaveProperty('birthPlace');
     expect(result.auditReceipt).toBe(result.requestId);
     expect(result.answer.status).toBe('ok');
   });
@@ -141,7 +143,7 @@ describe('the whole system, end to end (kopir up; real mutual TLS, Kafka protoco
       403,
       'access_denied',
     ],
-    ['a field the rule does not allow', { headers: { 'kopir-fields': 'iin,nationality' } }, 403, 'access_denied'],
+    ['a field the rule does not allow', { headers: { 'kopir-fields': 'iin,birthPlace' } }, 403, 'access_denied'],
     [
       'a combination with no rule at all',
       { service: 'src/tax/tax-debts', purpose: 'social-benefit-check' },

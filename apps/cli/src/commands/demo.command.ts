@@ -101,8 +101,13 @@ export function registerDemoCommands(program: Command, out: Output): void {
         );
         await step(
           'State Revenue, tax registry: tax debts (for the certificate of no tax debts the citizen asked for)',
-          () => call<{ hasDebts?: boolean; totalDebt?: number }>('src/tax/tax-debts', 'tax-clearance-certificate'),
-          (r) => `debts: ${r.body.hasDebts ? `yes, ${r.body.totalDebt ?? '?'} KZT` : 'none'}`,
+          () => call<{ totalDebt?: string; currency?: string }>('src/tax/tax-debts', 'tax-clearance-certificate'),
+          (r) =>
+            r.body.totalDebt === undefined
+              ? 'debts: ?'
+              : Number(r.body.totalDebt) > 0
+                ? `debts: yes, ${r.body.totalDebt} ${r.body.currency ?? 'KZT'}`
+                : 'debts: none',
         );
         say(`\nThe same tax data for a purpose the law does not allow is refused:\n`);
         await step(
