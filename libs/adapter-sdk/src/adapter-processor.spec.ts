@@ -114,6 +114,36 @@ describe('AdapterProcessor', () => {
     expect(handlers.seen.length).toBe(before);
   });
 
+  it('tells messages for another system of the agency from its own by the envelope, not by what the body says', async () => {
+    const signed = (service: string, body: unknown): Promise<string> =>
+      signEnvelope(
+        {
+          requestId: `r-${++n}`,
+          client: 'psc/front-office',
+          service,
+          purpose: 'driving-licence-issue',
+          subject: '"service":"mju/other/x"',
+          fields: ['iin'],
+          body,
+          consumerSignature: '"service":"mju/other/x"',
+        },
+        gateway.privateKey,
+        { kid: keyThumbprint(gateway.publicKey) },
+      );
+    // Its own service, with bodies and strings that name another system of the agency: answered.
+    const own = await processor.process(
+      await signed('mju/population/person-by-iin', { service: 'mju/other/x', iin: IIN }),
+      'k',
+    );
+    expect(own?.status).toBe('request_invalid');
+    // Another system's service, whose body names this one: left to that system's adapter.
+    const other = await signed('mju/other/person-by-iin', { service: 'mju/population/person-by-iin', iin: IIN });
+    expect(await processor.process(other, 'k')).toBeUndefined();
+    // Another agency's service (a misrouted message): answered, with a refusal.
+    const foreign = await processor.process(await signed('src/tax/tax-debts', { iin: IIN }), 'k');
+    expect(foreign?.status).toBe('service_unknown');
+  });
+
   it('refuses every request while the federation document has expired', async () => {
     const expired = new AdapterProcessor({
       system: 'mju/population',

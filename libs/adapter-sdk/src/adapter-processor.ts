@@ -64,6 +64,8 @@ interface Compiled {
   readonly validators: ReadonlyMap<string, ServiceValidators>;
 }
 
+const SERVICE_MEMBER = '"service":"';
+
 const noLog: AdapterLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
 /**
@@ -214,17 +216,28 @@ export class AdapterProcessor {
   /**
    * Looks, without trusting it, at the envelope's `service` to skip messages of other systems of the agency. A
    * message that cannot be read, or names this system or no system, goes through full verification and is answered.
+   *
+   * No JSON.parse: verification parses the payload anyway, and this runs for every message of the agency. The
+   * payload is canonical JSON (RFC 8785, members sorted), so the envelope's own `"service":"` is the last one in
+   * the text: only `subject` and `v` follow it, and inside a string a quote is always escaped. A payload that is not
+   * canonical fails verification whatever this answers.
    */
   private addressedHere(envelopeJws: string): boolean {
-    const payload = envelopeJws.split('.')[1];
-    if (payload === undefined) return true;
-    try {
-      const parsed = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { service?: unknown };
-      if (typeof parsed.service !== 'string') return true;
-      const [agency, system] = parsed.service.split('/');
-      return agency !== this.agency || `${agency}/${system ?? ''}` === this.system;
-    } catch {
-      return true;
-    }
+    const first = envelopeJws.indexOf('.');
+    const second = envelopeJws.indexOf('.', first + 1);
+    if (first < 0 || second < 0) return true;
+    const text = Buffer.from(envelopeJws.slice(first + 1, second), 'base64url').toString('utf8');
+    const at = text.lastIndexOf(SERVICE_MEMBER);
+    if (at < 0) return true;
+    const start = at + SERVICE_MEMBER.length;
+    const end = text.indexOf('"', start);
+    if (end < 0) return true;
+    const service = text.slice(start, end);
+    const slash = service.indexOf('/');
+    if (slash < 0 || service.includes('\\')) return true;
+    const agency = service.slice(0, slash);
+    const next = service.indexOf('/', slash + 1);
+    const system = next < 0 ? service : service.slice(0, next);
+    return agency !== this.agency || system === this.system;
   }
 }

@@ -14,26 +14,25 @@ import { EnvelopeInvalidError } from './errors';
  * @throws EnvelopeInvalidError (`request_invalid`) when `value` is not I-JSON.
  */
 export function canonicalize(value: unknown): string {
-  return serialize(value, new Set<object>());
+  return serialize(value, []);
 }
 
-// RFC 8785 §3.1 requires I-JSON (RFC 7493 §2.1): strings must not contain lone (unpaired) surrogates.
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-function serialize(value: unknown, seen: Set<object>): string {
+// `ancestors` holds the objects being serialized on the current path, to refuse cycles. A path is short (a few
+// levels), so an array beats a Set here; the same object twice side by side is not a cycle and is accepted.
+function serialize(value: unknown, ancestors: object[]): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'boolean':
       return value ? 'true' : 'false';
     case 'number':
-      // RFC 8785 §3.2.2.3: the ECMAScript Number-to-String algorithm, which JSON.stringify applies (and -0 → "0").
+      // RFC 8785 §3.2.2.3: the ECMAScript Number-to-String algorithm (Number::toString, which String() and
+      // JSON.stringify both apply to a finite number; -0 gives "0").
       if (!Number.isFinite(value)) throw new EnvelopeInvalidError(`JSON cannot hold the number ${String(value)}`);
-      return JSON.stringify(value);
+      return String(value);
     case 'string':
-      if (LONE_SURROGATE.test(value)) throw new EnvelopeInvalidError('JSON string holds a lone surrogate');
-      return JSON.stringify(value);
+      return serializeString(value);
     case 'object':
-      return serializeObject(value, seen);
+      return serializeObject(value, ancestors);
     case 'undefined':
     case 'bigint':
     case 'function':
@@ -43,23 +42,39 @@ function serialize(value: unknown, seen: Set<object>): string {
   throw new EnvelopeInvalidError(`JSON cannot hold a value of type ${typeof value}`);
 }
 
-function serializeObject(value: object, seen: Set<object>): string {
+function serializeString(value: string): string {
+  // RFC 8785 §3.1 requires I-JSON (RFC 7493 §2.1): no lone (unpaired) surrogates. isWellFormed is exactly that test.
+  if (!value.isWellFormed()) throw new EnvelopeInvalidError('JSON string holds a lone surrogate');
+  return JSON.stringify(value);
+}
+
+function serializeObject(value: object, ancestors: object[]): string {
   const toJSON = (value as { toJSON?: unknown }).toJSON;
-  if (typeof toJSON === 'function') return serialize((toJSON as () => unknown).call(value), seen);
-  if (seen.has(value)) throw new EnvelopeInvalidError('JSON cannot hold a cyclic structure');
-  seen.add(value);
-  try {
-    if (Array.isArray(value)) return `[${value.map((item: unknown) => serialize(item, seen)).join(',')}]`;
+  if (typeof toJSON === 'function') return serialize((toJSON as () => unknown).call(value), ancestors);
+  if (ancestors.includes(value)) throw new EnvelopeInvalidError('JSON cannot hold a cyclic structure');
+  ancestors.push(value);
+  let out: string;
+  if (Array.isArray(value)) {
+    out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ',';
+      out += serialize(value[i], ancestors);
+    }
+    out += ']';
+  } else {
     // Default sort compares UTF-16 code units, exactly RFC 8785 §3.2.3's ordering.
     const names = Object.keys(value).sort();
-    const members: string[] = [];
+    out = '{';
+    let first = true;
     for (const name of names) {
       const member: unknown = (value as Record<string, unknown>)[name];
       if (member === undefined) continue;
-      members.push(`${serialize(name, seen)}:${serialize(member, seen)}`);
+      if (!first) out += ',';
+      first = false;
+      out += `${serializeString(name)}:${serialize(member, ancestors)}`;
     }
-    return `{${members.join(',')}}`;
-  } finally {
-    seen.delete(value);
+    out += '}';
   }
+  ancestors.pop();
+  return out;
 }

@@ -14,6 +14,22 @@ export interface SignJsonOptions {
   readonly rs256?: boolean;
 }
 
+// The protected header is the same for every document a key signs of one type: encode it once. Bounded, so that a
+// caller signing under ever new key ids cannot grow it without limit.
+const headers = new Map<string, string>();
+const MAX_HEADERS = 256;
+
+function encodedHeader(alg: string, kid: string, typ: string): string {
+  const cacheKey = `${alg}\n${kid}\n${typ}`;
+  let header = headers.get(cacheKey);
+  if (header === undefined) {
+    header = Buffer.from(JSON.stringify({ alg, kid, typ })).toString('base64url');
+    if (headers.size >= MAX_HEADERS) headers.clear();
+    headers.set(cacheKey, header);
+  }
+  return header;
+}
+
 /**
  * Signs a JSON document as a compact JWS (RFC 7515 §7.1) whose payload is the document's RFC 8785 canonical form,
  * so any verifier can check that the payload it parsed is exactly what was signed. The algorithm follows from the
@@ -30,7 +46,7 @@ export async function signJson(payload: object, key: KeyObject, options: SignJso
   if (!options.typ) throw new EnvelopeInvalidError('A document type (typ) is required');
   if (key.type !== 'private') throw new EnvelopeInvalidError(`Signing needs a private key, not a ${key.type} key`);
   const alg = algorithmForKey(key, options.rs256 === true);
-  const header = Buffer.from(JSON.stringify({ alg, kid: options.kid, typ: options.typ })).toString('base64url');
+  const header = encodedHeader(alg, options.kid, options.typ);
   const body = Buffer.from(canonicalize(payload)).toString('base64url');
   const input = `${header}.${body}`;
   return `${input}.${signInput(input, key, alg)}`;
