@@ -37,6 +37,26 @@ describe('signJson / verifyJson', () => {
     await expect(verifyJson(byJose, keys.publicKey, { typ })).resolves.toMatchObject({ payload: { a: 1 } });
   });
 
+  it('accepts only the one spelling of each part: pad bits set in a last character, or a lone character, are refused', async () => {
+    const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    // Three payload lengths: 0, 1 and 2 bytes left over after the last full group (0, 2 and 3 final characters).
+    for (const value of ['abc', 'abcd', 'abcde']) {
+      const jws = await signJson({ v: value }, es256.privateKey, { kid: 'k1', typ });
+      await expect(verifyJson(jws, es256.publicKey, { typ })).resolves.toMatchObject({ payload: { v: value } });
+      const [h, p, sig] = parts(jws);
+      for (const [i, part] of [h, p, sig].entries()) {
+        const last = ALPHABET.indexOf(part.at(-1) ?? '');
+        // The same bytes, spelt with an unused low bit set: Buffer decodes it alike, a verifier must not accept it.
+        const padded = part.length % 4 === 0 ? undefined : `${part.slice(0, -1)}${ALPHABET[last | 1] ?? ''}`;
+        const spellings = [...(padded === undefined || padded === part ? [] : [padded]), `${part}A`];
+        for (const spelling of spellings) {
+          const changed = [h, p, sig].map((x, j) => (j === i ? spelling : x)).join('.');
+          await rejects(verifyJson(changed, es256.publicKey, { typ }));
+        }
+      }
+    }
+  });
+
   it('signs RS256 for RSA keys on request', async () => {
     const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const jws = await signJson(doc, rsa.privateKey, { kid: 'k', typ, rs256: true });
