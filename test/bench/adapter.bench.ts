@@ -186,11 +186,11 @@ export async function run(args: readonly string[]): Promise<void> {
 
     const us = (ms: number): number => (ms * 1000) / requests;
     const perSecond = (ms: number): number => (requests * 1000) / ms;
-    const row = (name: string, ms: number, over: number | undefined = directMs): (string | number)[] => [
+    const row = (name: string, ms: number, over: number | null = directMs): (string | number)[] => [
       name,
       perSecond(ms),
       us(ms),
-      over === undefined ? '-' : (us(ms) - us(over)).toFixed(1),
+      over === null ? '-' : (us(ms) - us(over)).toFixed(1),
     ];
     process.stdout.write(
       `${requests} requests of mju/population/person-by-iin, ${PEOPLE} people, ${GRANTED.length} of ${PERSON_FIELDS.length} fields granted\n`,
@@ -198,11 +198,11 @@ export async function run(args: readonly string[]): Promise<void> {
     printTable(
       ['path', 'requests/s', 'µs/request', 'µs over direct'],
       [
-        row('direct query (baseline)', directMs, undefined),
-        row('ES256 verify + sign only (crypto floor)', cryptoMs, undefined),
-        row('Ed25519 verify + sign only (for comparison)', ed25519Ms, undefined),
-        row('@kopir/envelope verifyEnvelope + signAnswer', envelopeMs, undefined),
-        row('SDK path, handler without query', constantMs, undefined),
+        row('direct query (baseline)', directMs, null),
+        row('ES256 verify + sign only (crypto floor)', cryptoMs, null),
+        row('Ed25519 verify + sign only (for comparison)', ed25519Ms, null),
+        row('@kopir/envelope verifyEnvelope + signAnswer', envelopeMs, null),
+        row('SDK path, handler without query', constantMs, null),
         row('SDK request path, in process', sdkMs),
         row('SDK served from Kafka (1 instance, concurrency 16)', kafkaMs),
       ],
@@ -215,7 +215,7 @@ export async function run(args: readonly string[]): Promise<void> {
         `${us(cryptoMs).toFixed(1)} µs + the SDK's own work ${(sdkAlone - us(cryptoMs)).toFixed(1)} µs ` +
         `(of which @kopir/envelope's, besides the crypto, ${(us(envelopeMs) - us(cryptoMs)).toFixed(1)} µs).\n` +
         `The query costs ${(us(sdkMs) - sdkAlone).toFixed(1)} µs inside the SDK's path against ${us(directMs).toFixed(1)} µs ` +
-        `in a tight loop: the difference is the query sharing caches with the crypto, not work the SDK does.\n` +
+        `in a tight loop (most likely the query sharing CPU caches and GC with the crypto; the SDK does no work there).\n` +
         `Ed25519 verify + sign: ${us(ed25519Ms).toFixed(1)} µs (ES256: ${us(cryptoMs).toFixed(1)} µs).\n`,
     );
   } finally {
