@@ -2,6 +2,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { Kafka, logLevel } from 'kafkajs';
 import { KopirError } from '@kopir/contracts';
 import { readTlsFiles } from '@kopir/pki';
+import { patchKafkajsIdleLoop } from './kafkajs-idle-loop';
 import { kafkaLogCreator, type MessagingLogger } from './logger';
 
 export interface KafkaConnectionOptions {
@@ -17,6 +18,7 @@ export interface KafkaConnectionOptions {
 
 /** One kafkajs client configured the Köpir way: quiet unless something is wrong, bounded retries, TLS verified. */
 export function createKafka(options: KafkaConnectionOptions): Kafka {
+  patchKafkajsIdleLoop();
   return new Kafka({
     brokers: [...options.brokers],
     clientId: options.clientId,
