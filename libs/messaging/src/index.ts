@@ -1,3 +1,4 @@
+export { BatchingProducer, type BatchingProducerOptions } from './batching-producer';
 export {
   EMBEDDED_BROKER,
   createKafka,

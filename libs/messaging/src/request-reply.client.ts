@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Partitioners, type Consumer, type Kafka, type Producer } from 'kafkajs';
 import { KopirError, replyTopic } from '@kopir/contracts';
+import { BatchingProducer } from './batching-producer';
 import { MESSAGE_HEADERS, headerValue } from './message-headers';
+import { OFFSET_COMMIT_INTERVAL_MS } from './request.consumer';
 import type { MessagingLogger } from './logger';
 import { ensureTopics } from './topics';
 
@@ -42,6 +44,8 @@ interface Pending {
 export class RequestReplyClient {
   readonly replyTopic: string;
   private readonly producer: Producer;
+  /** acks=1: a request is ephemeral (the caller retries on failure); the audit record is what must be durable. */
+  private readonly outgoing: BatchingProducer;
   private readonly consumer: Consumer;
   private readonly pending = new Map<string, Pending>();
   private started = false;
@@ -52,6 +56,7 @@ export class RequestReplyClient {
       allowAutoTopicCreation: true,
       createPartitioner: Partitioners.DefaultPartitioner,
     });
+    this.outgoing = new BatchingProducer(this.producer, { acks: 1 });
     this.consumer = options.kafka.consumer({
       groupId: `kopir-gateway-${options.instanceId}`,
       // A reply is useless after its request's timeout: wake fast, never wait on a large batch.
@@ -76,9 +81,13 @@ export class RequestReplyClient {
       });
     });
     await this.consumer.run({
-      eachMessage: ({ message }) => {
-        this.deliver(message.value, message.headers);
-        return Promise.resolve();
+      // Where this instance's reply topic was read up to matters little (a reply read twice or dropped after a
+      // restart has no waiter): commit it once a second, not after every batch as kafkajs's autoCommit does.
+      autoCommit: false,
+      autoCommitInterval: OFFSET_COMMIT_INTERVAL_MS,
+      eachBatch: async (payload) => {
+        for (const message of payload.batch.messages) this.deliver(message.value, message.headers);
+        await payload.commitOffsetsIfNecessary();
       },
     });
     await joined;
@@ -115,21 +124,14 @@ export class RequestReplyClient {
       });
     });
     try {
-      await this.producer.send({
-        topic: request.topic,
-        // acks=1: a request is ephemeral (the caller retries on failure); the audit record is what must be durable.
-        acks: 1,
-        messages: [
-          {
-            key: request.key,
-            value: request.value,
-            headers: {
-              ...request.headers,
-              [MESSAGE_HEADERS.replyTo]: this.replyTopic,
-              [MESSAGE_HEADERS.correlationId]: correlationId,
-            },
-          },
-        ],
+      await this.outgoing.send(request.topic, {
+        key: request.key,
+        value: request.value,
+        headers: {
+          ...request.headers,
+          [MESSAGE_HEADERS.replyTo]: this.replyTopic,
+          [MESSAGE_HEADERS.correlationId]: correlationId,
+        },
       });
       accepted = true;
     } catch (error) {

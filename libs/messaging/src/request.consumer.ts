@@ -1,4 +1,5 @@
 import { Partitioners, type Consumer, type IHeaders, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
+import { BatchingProducer } from './batching-producer';
 import { MESSAGE_HEADERS, headerValue } from './message-headers';
 import type { MessagingLogger } from './logger';
 
@@ -13,6 +14,9 @@ export interface IncomingRequest {
 /** What a handler returns: the reply's value, or undefined for "no reply" (the message was not for us). */
 export type RequestHandler = (request: IncomingRequest) => Promise<string | Buffer | undefined>;
 
+/** How often consumed offsets are committed (ms). */
+export const OFFSET_COMMIT_INTERVAL_MS = 1000;
+
 export interface RequestConsumerOptions {
   readonly kafka: Kafka;
   readonly groupId: string;
@@ -26,11 +30,12 @@ export interface RequestConsumerOptions {
 /**
  * The provider side of the request/reply exchange: consumes request topics in a consumer group (instances share
  * partitions), runs the handler with bounded concurrency, and sends each reply to the topic the request names,
- * with its correlation id. Offsets are committed only after the replies of a batch were sent.
+ * with its correlation id. Offsets are committed (once a second) only after the replies of a batch were sent.
  */
 export class RequestConsumer {
   private readonly consumer: Consumer;
   private readonly producer: Producer;
+  private readonly replies: BatchingProducer;
   private active = 0;
   private readonly queue: (() => void)[] = [];
 
@@ -39,6 +44,8 @@ export class RequestConsumer {
     // Replies name their topic and key; the default (murmur2) partitioner, chosen explicitly to silence kafkajs's
     // v2 migration warning in every adapter's log.
     this.producer = options.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    // The replies of concurrent requests share produce requests (group commit).
+    this.replies = new BatchingProducer(this.producer, { acks: 1 });
   }
 
   async start(): Promise<void> {
@@ -54,6 +61,11 @@ export class RequestConsumer {
     await this.consumer.run({
       partitionsConsumedConcurrently: Math.max(1, Math.min(this.options.concurrency, 16)),
       eachBatchAutoResolve: false,
+      // kafkajs's autoCommit sends an OffsetCommit after every batch, which at low rates is one per request (and a
+      // disk flush on the broker). Offsets are committed at most once a second instead: after a crash or rebalance
+      // at most that second's requests come again, and their envelopes are by then replays or stale.
+      autoCommit: false,
+      autoCommitInterval: OFFSET_COMMIT_INTERVAL_MS,
       eachBatch: async (payload) => {
         const { batch } = payload;
         const work: Promise<void>[] = [];
@@ -64,6 +76,7 @@ export class RequestConsumer {
         await Promise.all(work);
         const last = batch.messages[work.length - 1];
         if (last) payload.resolveOffset(last.offset);
+        await payload.commitOffsetsIfNecessary();
         await payload.heartbeat();
       },
     });
@@ -95,16 +108,10 @@ export class RequestConsumer {
     }
     if (reply === undefined || replyTo === undefined || correlationId === undefined) return;
     try {
-      await this.producer.send({
-        topic: replyTo,
-        acks: 1,
-        messages: [
-          {
-            key: message.key,
-            value: reply,
-            headers: { [MESSAGE_HEADERS.correlationId]: correlationId },
-          },
-        ],
+      await this.replies.send(replyTo, {
+        key: message.key,
+        value: reply,
+        headers: { [MESSAGE_HEADERS.correlationId]: correlationId },
       });
     } catch (error) {
       // The gateway times the request out and answers provider_timeout; the caller may retry.

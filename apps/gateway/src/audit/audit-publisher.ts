@@ -1,28 +1,20 @@
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+import { BatchingProducer } from '@kopir/messaging';
 import { AUDIT_TOPIC, KopirError } from '@kopir/contracts';
 import { buildAuditEvent, type AuditEvent, type AuditEventInput } from '@kopir/audit-log';
-
-const MAX_BATCH = 256;
-
-interface Waiting {
-  readonly event: AuditEvent;
-  resolve(): void;
-  reject(error: unknown): void;
-}
 
 /**
  * Publishes audit events to `kopir.audit` with acks=all (DESIGN.md step 5): `publish` resolves only once Kafka has
  * the event on every in-sync replica, or rejects with `audit_unavailable`, so the gateway can withhold an answer
  * that has no audit record.
  *
- * Events are group-committed: while one produce request is in flight, new events wait and then go together in the
- * next one, so many concurrent requests share one acknowledgement (and one broker flush) instead of queueing behind
- * each other on the idempotent producer's single in-flight request.
+ * Events are group-committed (BatchingProducer): while one produce request is in flight, new events wait and then go
+ * together in the next one, so many concurrent requests share one acknowledgement (and one broker flush) instead of
+ * queueing behind each other on the idempotent producer's single in-flight request.
  */
 export class AuditPublisher {
   private readonly producer: Producer;
-  private queue: Waiting[] = [];
-  private sending = false;
+  private readonly events: BatchingProducer;
 
   constructor(
     kafka: Kafka,
@@ -36,6 +28,7 @@ export class AuditPublisher {
       createPartitioner: Partitioners.DefaultPartitioner,
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 2000 },
     });
+    this.events = new BatchingProducer(this.producer, { acks: -1, timeoutMs: timeoutMs });
   }
 
   async start(): Promise<void> {
@@ -49,14 +42,13 @@ export class AuditPublisher {
   async publish(input: AuditEventInput): Promise<AuditEvent> {
     const event = buildAuditEvent(input);
     let timer: NodeJS.Timeout | undefined;
-    const acknowledged = new Promise<void>((resolve, reject) => this.queue.push({ event, resolve, reject }));
+    const acknowledged = this.events.send(AUDIT_TOPIC, { key: event.eventId, value: JSON.stringify(event) });
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
         () => reject(new KopirError('audit_unavailable', 'The audit log did not acknowledge the record in time')),
         this.timeoutMs,
       );
     });
-    if (!this.sending) void this.flush();
     try {
       await Promise.race([acknowledged, timeout]);
     } catch (error) {
@@ -66,25 +58,5 @@ export class AuditPublisher {
       clearTimeout(timer);
     }
     return event;
-  }
-
-  private async flush(): Promise<void> {
-    this.sending = true;
-    while (this.queue.length > 0) {
-      // Bounded batches keep one produce request well under the broker's frame and batch limits.
-      const batch = this.queue.splice(0, MAX_BATCH);
-      try {
-        await this.producer.send({
-          topic: AUDIT_TOPIC,
-          acks: -1,
-          timeout: this.timeoutMs,
-          messages: batch.map(({ event }) => ({ key: event.eventId, value: JSON.stringify(event) })),
-        });
-        for (const waiting of batch) waiting.resolve();
-      } catch (error) {
-        for (const waiting of batch) waiting.reject(error);
-      }
-    }
-    this.sending = false;
   }
 }
