@@ -28,6 +28,7 @@ import { KopirClient } from '@kopir/client';
 import { devPkiPaths } from '@kopir/pki';
 import { ReferenceRegistries, samplePeople } from '@kopir/reference-registries';
 import { percentile, printTable, rate } from './measure';
+import { raiseRuleLimits } from './raise-rule-limits';
 
 /** dist/ (this file is dist/test/bench/gateway.bench.js once built). */
 const DIST = resolve(__dirname, '..', '..');
@@ -117,6 +118,7 @@ export async function run(args: readonly string[]): Promise<void> {
       () =>
         new Agent({
           keepAlive: true,
+          maxSockets: 16, // as KopirClient's default
           cert: readFileSync(tls.cert),
           key: readFileSync(tls.key),
           ca: readFileSync(paths.chain),
@@ -525,23 +527,7 @@ async function prepareFederation(dir: string, env: Record<string, string>): Prom
   await kopir(dir, env, ['pki', 'init']);
   await kopir(dir, env, ['federation', 'init']);
   const file = join(dir, 'data', 'federation', 'federation.yaml');
-  const lines = readFileSync(file, 'utf8').split('\n');
-  const at = lines.findIndex((l) => l.trim() === `- id: ${RULE}`);
-  if (at < 0) throw new Error(`rule ${RULE} not found in ${file}`);
-  let changed = 0;
-  for (let i = at + 1; i < lines.length && !/^\s*- id: /.test(lines[i] as string); i++) {
-    const line = lines[i] as string;
-    const raised = line
-      .replace(/^(\s*perSecond:\s*)\d+\s*$/, '$1100000')
-      .replace(/^(\s*burst:\s*)\d+\s*$/, '$1100000')
-      .replace(/^(\s*dailyQuota:\s*)\d+\s*$/, '$1100000000');
-    if (raised !== line) changed++;
-    lines[i] = raised;
-  }
-  const version = lines.findIndex((l) => /^version:\s*\d+\s*$/.test(l));
-  if (changed !== 3 || version < 0) throw new Error(`could not raise the limits of ${RULE} in ${file}`);
-  lines[version] = `version: ${Number((lines[version] as string).split(':')[1]) + 1}`;
-  writeFileSync(file, lines.join('\n'));
+  writeFileSync(file, raiseRuleLimits(readFileSync(file, 'utf8'), RULE));
   await kopir(dir, env, ['federation', 'validate']);
   await kopir(dir, env, ['federation', 'sign']);
 }

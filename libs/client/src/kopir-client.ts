@@ -17,6 +17,12 @@ export interface KopirClientOptions {
   readonly signingKid?: string;
   /** Per-call timeout (ms), default 30 s. */
   readonly timeoutMs?: number;
+  /**
+   * Most keep-alive TLS connections to the gateway at once (default 16); further calls wait for a free one. Without a
+   * bound, a burst opens a connection per waiting call, and the extra handshakes (ECDSA, chain and CRL checks on both
+   * sides) slow every call further: a load spike then feeds itself.
+   */
+  readonly maxConnections?: number;
 }
 
 export interface CallOptions {
@@ -64,6 +70,7 @@ export class KopirClient {
   constructor(private readonly options: KopirClientOptions) {
     this.agent = new Agent({
       keepAlive: true,
+      maxSockets: options.maxConnections ?? 16,
       cert: options.tlsCert,
       key: options.tlsKey,
       ca: options.ca,
