@@ -113,7 +113,7 @@ describe('gateway failure behaviour', () => {
     await expect(call()).resolves.toMatchObject({ body: { iin } });
   });
 
-  it('two gateways and two adapter instances: 400 concurrent requests, every answer reaches the gateway and request that asked', async () => {
+  it('two gateways and two adapter instances: 1,000 concurrent requests, every answer reaches the gateway and request that asked', async () => {
     mode = 'answer';
     const kafka = createKafka({ brokers: [bed.broker.address], clientId: 'failures-2', logger: silentLogger });
     const second = new RequestConsumer({ ...bed.adapterOptions, kafka });
@@ -124,7 +124,7 @@ describe('gateway failure behaviour', () => {
     try {
       // The second adapter joining makes the group rebalance; requests in that window would only time out cleanly.
       await settled();
-      const calls = Array.from({ length: 400 }, (_, i) => {
+      const calls = Array.from({ length: 1000 }, (_, i) => {
         const requestId = randomUUID();
         const via = i % 2 === 0 ? client : otherClient;
         return via

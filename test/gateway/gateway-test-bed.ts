@@ -3,7 +3,7 @@
  * directory, the embedded broker, a provider adapter for mju/population written over the same envelope (each suite
  * decides what it answers), and a gateway started with startGateway over real mutual TLS.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
@@ -17,6 +17,7 @@ import { RequestConsumer, createKafka, silentLogger, type RequestConsumerOptions
 import { devPkiPaths, initDevPki, keyThumbprint, loadPrivateKey, loadPublicKey, type DevPkiPaths } from '@kopir/pki';
 import { initFederation, signFederationFile } from '../../apps/cli/src/commands/federation.command';
 import { startGateway, type RunningGateway, type StartGatewayOptions } from '../../apps/gateway/src/start-gateway';
+import { raiseRuleLimits } from '../bench/raise-rule-limits';
 
 export const IIN = '900101300123';
 
@@ -56,7 +57,10 @@ export async function startGatewayTestBed(
   const federationFile = join(dir, 'federation.jws');
   await initDevPki(pki);
   initFederation({ file: join(dir, 'federation.yaml'), pki });
-  await signFederationFile({ file: join(dir, 'federation.yaml'), out: federationFile, pki });
+  // These suites are about failures, identity and matching under concurrency, not quotas (test/system tests those).
+  const yamlFile = join(dir, 'federation.yaml');
+  writeFileSync(yamlFile, raiseRuleLimits(readFileSync(yamlFile, 'utf8'), 'psc-front-office.person-by-iin'));
+  await signFederationFile({ file: yamlFile, out: federationFile, pki });
   let broker = await startBroker({ dataDir: join(dir, 'broker'), port: 0 });
   const kafka = createKafka({ brokers: [broker.address], clientId: name, logger: silentLogger });
 
