@@ -13,7 +13,13 @@ import { requestTopic, type AgencyCode } from '@kopir/contracts';
 import { signAnswer, verifyEnvelope, type Envelope } from '@kopir/envelope';
 import { FederationIndex, verifyFederation } from '@kopir/federation';
 import { startBroker, type RunningBroker } from '@kopir/kafka-broker';
-import { RequestConsumer, createKafka, silentLogger, type RequestConsumerOptions } from '@kopir/messaging';
+import {
+  RequestConsumer,
+  createKafka,
+  ensureTopics,
+  silentLogger,
+  type RequestConsumerOptions,
+} from '@kopir/messaging';
 import { devPkiPaths, initDevPki, keyThumbprint, loadPrivateKey, loadPublicKey, type DevPkiPaths } from '@kopir/pki';
 import { initFederation, signFederationFile } from '../../apps/cli/src/commands/federation.command';
 import { startGateway, type RunningGateway, type StartGatewayOptions } from '../../apps/gateway/src/start-gateway';
@@ -50,6 +56,8 @@ export async function startGatewayTestBed(
   name: string,
   answerer: Answerer = (envelope, jws, bed) => bed.answer(jws, envelope, { iin: IIN, firstName: 'Aigerim' }),
   env: Record<string, string> = {},
+  /** autoCreateTopics false: a broker that creates only the topics asked for (the provider's and reply topics). */
+  brokerOptions: { autoCreateTopics?: boolean } = {},
 ): Promise<GatewayTestBed> {
   const dir = mkdtempSync(join(tmpdir(), `kopir-gateway-${name}-`));
   const pki = join(dir, 'certs');
@@ -61,7 +69,7 @@ export async function startGatewayTestBed(
   const yamlFile = join(dir, 'federation.yaml');
   writeFileSync(yamlFile, raiseRuleLimits(readFileSync(yamlFile, 'utf8'), 'psc-front-office.person-by-iin'));
   await signFederationFile({ file: yamlFile, out: federationFile, pki });
-  let broker = await startBroker({ dataDir: join(dir, 'broker'), port: 0 });
+  let broker = await startBroker({ dataDir: join(dir, 'broker'), port: 0, ...brokerOptions });
   const kafka = createKafka({ brokers: [broker.address], clientId: name, logger: silentLogger });
 
   const { document } = await verifyFederation(
@@ -106,6 +114,7 @@ export async function startGatewayTestBed(
       return answerer(envelope, envelopeJws, bed);
     },
   };
+  await ensureTopics(kafka, [{ topic: requestTopic('mju' as AgencyCode), numPartitions: 3 }]);
   const adapter = new RequestConsumer(adapterOptions);
   await adapter.start();
   const gateway = await startGateway({
@@ -133,7 +142,7 @@ export async function startGatewayTestBed(
       }),
     stopBroker: () => broker.stop(),
     async restartBroker() {
-      broker = await startBroker({ dataDir: join(dir, 'broker'), port: broker.port });
+      broker = await startBroker({ dataDir: join(dir, 'broker'), port: broker.port, ...brokerOptions });
     },
     async close() {
       await gateway.stop();
