@@ -139,6 +139,37 @@ describe('KopirClient verifies the provider, not the channel', () => {
     }
   });
 
+  it('keeps to maxConnections: 12 concurrent calls share 2 TLS connections, and all are answered', async () => {
+    mode = 'honest';
+    const paths = devPkiPaths(pki);
+    const files = paths.system('psc/front-office');
+    const { port } = server.address() as { port: number };
+    const pooled = new KopirClient({
+      gateway: `https://127.0.0.1:${port}`,
+      tlsCert: readFileSync(files.tls.cert),
+      tlsKey: readFileSync(files.tls.key),
+      ca: readFileSync(paths.chain),
+      signingKey: loadPrivateKey(readFileSync(files.signing.key, 'utf8')),
+      maxConnections: 2,
+    });
+    let connections = 0;
+    const count = (): void => {
+      connections++;
+    };
+    server.on('secureConnection', count);
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 12 }, () => pooled.call(SERVICE, { iin: IIN }, { purpose: 'p-test', subject: IIN })),
+      );
+      expect(results.map((r) => r.body)).toEqual(Array.from({ length: 12 }, () => SIGNED_BODY));
+      expect(connections).toBeGreaterThanOrEqual(1);
+      expect(connections).toBeLessThanOrEqual(2);
+    } finally {
+      server.off('secureConnection', count);
+      pooled.close();
+    }
+  });
+
   it('turns problem+json into a typed error with the stable code, status and Retry-After', async () => {
     mode = 'rate-limited';
     const error = await call().catch((e: unknown) => e);
