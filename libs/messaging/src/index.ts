@@ -15,6 +15,7 @@ export {
   type RequestReplyOptions,
 } from './request-reply.client';
 export {
+  OFFSET_COMMIT_INTERVAL_MS,
   RequestConsumer,
   type IncomingRequest,
   type RequestConsumerOptions,

@@ -1,15 +1,21 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { AUDIT_TOPIC } from '@kopir/contracts';
 import { parseAuditEvent, type AuditEvent } from '@kopir/audit-log';
+import { OFFSET_COMMIT_INTERVAL_MS } from '@kopir/messaging';
 import type { LedgerLogger, LedgerService } from '../ledger/ledger.service';
 
 /**
- * Consumes `kopir.audit` and appends each batch to the ledger in one durable transaction, then commits the batch's
- * offsets: an event is acknowledged to Kafka only once it is on disk. A crash between the two redelivers the batch,
- * and the ledger skips the event ids it already holds, so every event is appended exactly once.
+ * Consumes `kopir.audit` and appends each batch to the ledger in one durable transaction; only then may the batch's
+ * offsets be committed, so an event is acknowledged to Kafka only once it is on disk. Commits go at most once a
+ * second (and on stop), not after every batch: at low rates a batch is one event, and an OffsetCommit per event cost
+ * the audit service and the broker more than the append. A crash redelivers what was appended but not yet
+ * committed, and the ledger skips the event ids it already holds, so every event is appended exactly once.
  */
 export class AuditConsumer {
   private readonly consumer: Consumer;
+  /** Per partition, the next offset to commit once the events before it are in the ledger. */
+  private readonly appended = new Map<string, { topic: string; partition: number; offset: string }>();
+  private lastCommit = 0;
 
   constructor(
     kafka: Kafka,
@@ -54,13 +60,34 @@ export class AuditConsumer {
     }
     const result = this.ledger.append(events);
     const next = (BigInt(batch.lastOffset()) + 1n).toString();
-    await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+    this.appended.set(`${batch.topic}:${batch.partition}`, {
+      topic: batch.topic,
+      partition: batch.partition,
+      offset: next,
+    });
+    if (Date.now() - this.lastCommit >= OFFSET_COMMIT_INTERVAL_MS) await this.commit();
     payload.resolveOffset(batch.lastOffset());
     await payload.heartbeat();
     if (result.duplicates > 0) this.logger.log(`skipped ${result.duplicates} redelivered audit event(s)`);
   }
 
   async stop(): Promise<void> {
+    try {
+      await this.commit();
+    } catch (error) {
+      // After a rebalance the partitions may be another instance's; it redelivers, and the ledger skips duplicates.
+      this.logger.warn(
+        `could not commit audit offsets on stop: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
     await this.consumer.disconnect();
+  }
+
+  private async commit(): Promise<void> {
+    if (this.appended.size === 0) return;
+    const offsets = [...this.appended.values()];
+    this.appended.clear();
+    this.lastCommit = Date.now();
+    await this.consumer.commitOffsets(offsets);
   }
 }
