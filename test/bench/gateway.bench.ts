@@ -20,7 +20,6 @@
 import { spawn, fork, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request as httpsRequest } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -29,6 +28,7 @@ import { devPkiPaths } from '@kopir/pki';
 import { ReferenceRegistries, samplePeople } from '@kopir/reference-registries';
 import { percentile, printTable, rate } from './measure';
 import { raiseRuleLimits } from './raise-rule-limits';
+import { freePort } from './free-port';
 
 /** dist/ (this file is dist/test/bench/gateway.bench.js once built). */
 const DIST = resolve(__dirname, '..', '..');
@@ -475,17 +475,6 @@ function descendants(root: number): number[] {
     queue.push(...(children.get(pid) ?? []));
   }
   return out;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 async function systemEnv(people: number): Promise<Record<string, string>> {

@@ -17,12 +17,13 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { devPkiPaths } from '@kopir/pki';
 import { samplePeople } from '@kopir/reference-registries';
 import { CLI, ROOT, startSystem, type RunningSystem } from '../system/system-fixture';
+import { freePort } from '../bench/free-port';
 
 jest.setTimeout(240_000);
 
@@ -171,17 +172,6 @@ function run(command: string, place: Place): Promise<{ code: number; stdout: str
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
   });
 }
 
