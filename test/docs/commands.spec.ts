@@ -139,8 +139,8 @@ interface Place {
 
 /**
  * How a documented command becomes the one run: the npm scripts as they run after building, the test system's
- * ports instead of the defaults (8443 gateway, 8444 officer API, 9464 ops; `kopir call` takes its gateway only as
- * --gateway), documented placeholders filled in, optional `[...]` parts included.
+ * ports instead of the defaults (8443 gateway, 8444 officer API, 9464 ops; a `kopir call` without --gateway is given
+ * the test system's), documented placeholders filled in, optional `[...]` parts included.
  */
 function substitute(text: string, place: Place, system: RunningSystem, iin: () => string): string {
   let command = text

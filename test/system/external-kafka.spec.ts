@@ -105,12 +105,11 @@ describe('kopir up against an external Kafka (KAFKA_BROKERS)', () => {
   });
 
   it('answers a call through the gateway, with the requests and audit events on the external broker', async () => {
+    // No --gateway: kopir call finds the local gateway by GATEWAY_PORT, as `kopir up` and the demo do.
     const call = await system.kopir([
       'call',
       '--pki',
       system.pki,
-      '--gateway',
-      system.gateway,
       '--as',
       'psc/front-office',
       '--purpose',

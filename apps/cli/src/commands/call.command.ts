@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { KopirCallError, KopirClient } from '@kopir/client';
+import { gatewayConfigSpec, loadConfig } from '@kopir/config';
 import { UsageError, type Output } from '../output';
 
 interface CallCommandOptions {
   readonly as: string;
   readonly purpose: string;
   readonly subject: string;
-  readonly gateway: string;
+  readonly gateway?: string;
   readonly pki: string;
   readonly fields?: string;
   readonly verbose?: boolean;
@@ -24,7 +25,7 @@ export function registerCallCommands(program: Command, out: Output): void {
     .requiredOption('--purpose <code>', 'legal purpose code, e.g. driving-licence-issue')
     .requiredOption('--subject <id>', 'the person the data is about (IIN)')
     .option('--fields <list>', 'only these response fields, comma-separated')
-    .option('--gateway <url>', 'gateway address', 'https://127.0.0.1:8443')
+    .option('--gateway <url>', 'gateway address (default: https://127.0.0.1:<GATEWAY_PORT>)')
     .option('--pki <dir>', 'development PKI directory', 'certs/dev')
     .option('--verbose', 'also print the request id, the provider signature and the audit receipt')
     .action(async (service: string, bodyText: string, options: CallCommandOptions) => {
@@ -34,7 +35,7 @@ export function registerCallCommands(program: Command, out: Output): void {
       } catch {
         throw new UsageError(`the body is not JSON: ${bodyText}`);
       }
-      const client = KopirClient.fromDevPki(options.pki, options.as, options.gateway);
+      const client = KopirClient.fromDevPki(options.pki, options.as, options.gateway ?? localGatewayUrl());
       try {
         const result = await client.call(service, body, {
           purpose: options.purpose,
@@ -62,4 +63,9 @@ export function registerCallCommands(program: Command, out: Output): void {
         client.close();
       }
     });
+}
+
+/** The gateway `kopir up` runs on this machine: GATEWAY_PORT as the gateway itself reads it (default 8443). */
+export function localGatewayUrl(): string {
+  return `https://127.0.0.1:${loadConfig('gateway', gatewayConfigSpec).port}`;
 }

@@ -1,10 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
 import { KopirCallError, KopirClient } from '@kopir/client';
-import { gatewayConfigSpec, loadConfig, registriesConfigSpec } from '@kopir/config';
+import { loadConfig, registriesConfigSpec } from '@kopir/config';
 import { samplePeople } from '@kopir/reference-registries';
 import { type Output } from '../output';
 import { defaults as auditDefaults, officerJson, verify } from './audit.command';
+import { localGatewayUrl } from './call.command';
 
 interface DemoOptions {
   readonly gateway: string;
@@ -39,7 +40,7 @@ export function registerDemoCommands(program: Command, out: Output): void {
     .action(async (given: Partial<DemoOptions>) => {
       // Configuration is read when the demo runs, not when the CLI is built (see audit.command.ts).
       const options: DemoOptions = {
-        gateway: given.gateway ?? `https://127.0.0.1:${loadConfig('gateway', gatewayConfigSpec).port}`,
+        gateway: given.gateway ?? localGatewayUrl(),
         officerApi: given.officerApi ?? auditDefaults().url,
         pki: given.pki ?? 'certs/dev',
       };
