@@ -164,26 +164,20 @@ export async function run(args: readonly string[]): Promise<void> {
       r.errors + r.dropped === 0
         ? ''
         : `${r.errors} errors, ${r.dropped} not sent${r.firstError ? `: ${r.firstError}` : ''}`;
+    const closedLoopRow = (path: string, r: LoadResult): (string | number)[] => [
+      path,
+      tps(r),
+      ...latencyCells(r),
+      cpu(r.serverCpuMs, r),
+      cpu(r.clientCpuMs, r),
+      notes(r),
+    ];
     process.stdout.write('### Maximum throughput (closed loop, 48 in flight over 4 clients)\n\n');
     printTable(
       ['path', 'round trips/s', 'p50 ms', 'p99 ms', 'server CPU ms/req', 'client CPU ms/req', 'errors'],
       [
-        [
-          'gateway (full path)',
-          tps(max.gateway),
-          ...latencyCells(max.gateway),
-          cpu(max.gateway.serverCpuMs, max.gateway),
-          cpu(max.gateway.clientCpuMs, max.gateway),
-          notes(max.gateway),
-        ],
-        [
-          'baseline: mTLS echo',
-          tps(max.echo),
-          ...latencyCells(max.echo),
-          cpu(max.echo.serverCpuMs, max.echo),
-          cpu(max.echo.clientCpuMs, max.echo),
-          notes(max.echo),
-        ],
+        closedLoopRow('gateway (full path)', max.gateway),
+        closedLoopRow('baseline: mTLS echo', max.echo),
         [
           'baseline: direct registry query',
           direct.opsPerSecond,
