@@ -63,7 +63,8 @@ export class RequestConsumer {
       eachBatchAutoResolve: false,
       // kafkajs's autoCommit sends an OffsetCommit after every batch, which at low rates is one per request (and a
       // disk flush on the broker). Offsets are committed at most once a second instead: after a crash or rebalance
-      // at most that second's requests come again, and their envelopes are by then replays or stale.
+      // at most that second's requests come again; this instance's replay guard refuses the ones it saw, another
+      // instance answers them a second time (a read), and the gateway drops answers nobody waits for.
       autoCommit: false,
       autoCommitInterval: OFFSET_COMMIT_INTERVAL_MS,
       eachBatch: async (payload) => {
