@@ -219,7 +219,7 @@ describe('docker-compose.yml and the certificates kopir pki issues', () => {
     );
   }
   (composeCli ? it : it.skip)('is accepted by compose config, which rejects a file with a mistake in it', () => {
-    const [command, ...prefix] = composeCli ?? [];
+    const [command, ...prefix] = composeCli ?? ['docker-compose'];
     const config = (file: string) =>
       spawnSync(command, [...prefix, '-f', file, '--project-directory', project, 'config', '-q'], {
         encoding: 'utf8',
@@ -230,7 +230,7 @@ describe('docker-compose.yml and the certificates kopir pki issues', () => {
     const broken = join(project, 'docker-compose.broken.yml');
     writeFileSync(
       broken,
-      readFileSync(COMPOSE_FILE, 'utf8').replace(/^  gateway-1:\n/m, '  gateway-1:\n    restart_policy_typo: always\n'),
+      readFileSync(COMPOSE_FILE, 'utf8').replace(/^ {2}gateway-1:\n/m, '  gateway-1:\n    restart_policy_typo: always\n'),
     );
     const refused = config(broken);
     expect(refused.status).not.toBe(0);
@@ -239,7 +239,7 @@ describe('docker-compose.yml and the certificates kopir pki issues', () => {
 });
 
 /** The compose command line on this machine: the Docker CLI's plugin, else the standalone docker-compose. */
-function composeCommand(): string[] | undefined {
+function composeCommand(): [string, ...string[]] | undefined {
   if (spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' }).status === 0) return ['docker', 'compose'];
   if (spawnSync('docker-compose', ['version'], { encoding: 'utf8' }).status === 0) return ['docker-compose'];
   return undefined;
