@@ -63,6 +63,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     minVersion: config.tlsMinVersion,
     logger,
   });
+  metrics.crlNextUpdate = () => trust.crlNextUpdate();
 
   let view: FederationView | undefined;
   const loader = await openFederation(options.federation, {
@@ -153,6 +154,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     metrics,
     [
       { name: 'federation', check: () => failure(() => federation()) },
+      { name: 'crl', check: () => trust.crlProblem() },
       {
         name: 'broker',
         check: async () => {

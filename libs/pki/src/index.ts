@@ -52,5 +52,5 @@ export {
   type PeerIdentityOptions,
   type PeerPrincipal,
 } from './identity/identity-from-peer-certificate';
-export { revokedSerialsFromCrl, splitCrls } from './ca/read-crl';
+export { readCrls, revokedSerialsFromCrl, splitCrls, type CrlState } from './ca/read-crl';
 export { readTlsFiles, type TlsFiles, type TlsMaterial } from './tls/read-tls-files';

@@ -31,6 +31,20 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  /** Where the CRL expiry gauge reads from (the trust store, once it exists). */
+  crlNextUpdate: () => Date | undefined = () => undefined;
+
+  readonly crlExpiry = new Gauge({
+    name: 'kopir_gateway_crl_next_update_timestamp_seconds',
+    help: 'When the CRL in force stops being valid (Unix time): past it, TLS refuses every client; alert days before',
+    registers: [this.registry],
+    collect: () => {
+      const next = this.crlNextUpdate();
+      if (next) this.crlExpiry.set(next.getTime() / 1000);
+      else this.crlExpiry.reset();
+    },
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'kopir_gateway_' });
   }

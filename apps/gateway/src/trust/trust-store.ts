@@ -2,7 +2,7 @@ import { X509Certificate, createHash } from 'node:crypto';
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { SecureContextOptions, TLSSocket } from 'node:tls';
 import { KopirError } from '@kopir/contracts';
-import { identityFromPeerCertificate, revokedSerialsFromCrl, splitCrls, type PeerIdentity } from '@kopir/pki';
+import { identityFromPeerCertificate, readCrls, splitCrls, type PeerIdentity } from '@kopir/pki';
 
 export interface TrustStoreOptions {
   readonly cert: string;
@@ -27,6 +27,7 @@ interface CachedIdentity {
 export class TrustStore {
   private crlPem: string;
   private revoked: ReadonlySet<string> = new Set();
+  private nextUpdate: Date | undefined;
   private generation = 0;
   private readonly anchors: X509Certificate[];
   private readonly intermediates: X509Certificate[];
@@ -49,7 +50,7 @@ export class TrustStore {
 
   static async open(options: TrustStoreOptions): Promise<TrustStore> {
     const store = new TrustStore(options);
-    store.revoked = await revokedSerialsFromCrl(store.crlPem, [...store.anchors, ...store.intermediates]);
+    ({ revoked: store.revoked, nextUpdate: store.nextUpdate } = await readCrls(store.crlPem, store.issuers()));
     return store;
   }
 
@@ -79,11 +80,11 @@ export class TrustStore {
 
   async reload(): Promise<void> {
     let pem: string;
-    let revoked: Set<string>;
+    let state: Awaited<ReturnType<typeof readCrls>>;
     try {
       pem = readFileSync(this.options.crl, 'utf8');
       if (pem === this.crlPem) return;
-      revoked = await revokedSerialsFromCrl(pem, [...this.anchors, ...this.intermediates]);
+      state = await readCrls(pem, this.issuers());
     } catch (error) {
       // A torn or forged CRL is refused; the previous one stays in force.
       this.options.logger.warn(
@@ -92,10 +93,35 @@ export class TrustStore {
       return;
     }
     this.crlPem = pem;
-    this.revoked = revoked;
+    this.revoked = state.revoked;
+    this.nextUpdate = state.nextUpdate;
     this.generation++;
     this.onReload?.(this.secureContextOptions());
-    this.options.logger.log(`CRL reloaded: ${revoked.size} revoked certificates`);
+    this.options.logger.log(
+      `CRL reloaded: ${state.revoked.size} revoked certificates, valid until ${state.nextUpdate?.toISOString() ?? '(no nextUpdate)'}`,
+    );
+  }
+
+  /** When the CRL in force stops being valid (its earliest nextUpdate), for the expiry metric. */
+  crlNextUpdate(): Date | undefined {
+    return this.nextUpdate;
+  }
+
+  /**
+   * Why the CRL in force is not fit to serve, or undefined. Past its nextUpdate, TLS (OpenSSL's CRL check) refuses
+   * every client certificate with "CRL has expired": all traffic stops although nothing else is wrong, the outage
+   * X-Road's operators know. The readiness probe says so by name, and the metric lets alerts fire days before.
+   */
+  crlProblem(now = new Date()): string | undefined {
+    if (!this.nextUpdate || this.nextUpdate.getTime() > now.getTime()) return undefined;
+    return (
+      `CRL ${this.options.crl} expired at ${this.nextUpdate.toISOString()}: every client handshake is refused ` +
+      'until a fresh CRL is published there'
+    );
+  }
+
+  private issuers(): X509Certificate[] {
+    return [...this.anchors, ...this.intermediates];
   }
 
   /** The verified identity of the client on this connection (cached per connection and CRL generation). */

@@ -3,6 +3,14 @@ import { KeyMaterialInvalidError } from '../errors';
 import { x509 } from '../lib/x509';
 import { normalizeSerial } from './certificate-authority';
 
+/** What a set of verified CRLs says: the revoked serials, and when the first of them stops being valid. */
+export interface CrlState {
+  /** Revoked serials, normalized hex. */
+  readonly revoked: Set<string>;
+  /** The earliest nextUpdate among the CRLs: after it, TLS stacks refuse every certificate the CRLs cover. */
+  readonly nextUpdate: Date | undefined;
+}
+
 /**
  * The revoked serials (normalized hex) of the PEM CRLs in `pem` (one or several concatenated, as ca/crl.pem), each
  * checked against its issuer among `issuers` (signature, RFC 5280 §6.3.3) and its nextUpdate. For callers that check
@@ -15,9 +23,15 @@ export async function revokedSerialsFromCrl(
   issuers: readonly X509Certificate[],
   now = new Date(),
 ): Promise<Set<string>> {
+  return (await readCrls(pem, issuers, now)).revoked;
+}
+
+/** {@link revokedSerialsFromCrl}, with the earliest nextUpdate (for readiness checks and expiry alerts). */
+export async function readCrls(pem: string, issuers: readonly X509Certificate[], now = new Date()): Promise<CrlState> {
   const blocks = pem.match(/-----BEGIN X509 CRL-----[\s\S]+?-----END X509 CRL-----/g) ?? [];
   if (blocks.length === 0) throw new KeyMaterialInvalidError('No CRL in the given PEM');
-  const serials = new Set<string>();
+  const revoked = new Set<string>();
+  let nextUpdate: Date | undefined;
   for (const block of blocks) {
     const crl = new x509.X509Crl(block.replace(/X509 CRL/g, 'CRL'));
     const issuer = issuers.find((c) => new x509.X509Certificate(c.raw).subject === crl.issuer);
@@ -28,9 +42,10 @@ export async function revokedSerialsFromCrl(
     if (crl.nextUpdate && crl.nextUpdate.getTime() < now.getTime()) {
       throw new KeyMaterialInvalidError(`CRL of ${crl.issuer} is stale (nextUpdate ${crl.nextUpdate.toISOString()})`);
     }
-    for (const entry of crl.entries) serials.add(normalizeSerial(entry.serialNumber));
+    if (crl.nextUpdate && (!nextUpdate || crl.nextUpdate < nextUpdate)) nextUpdate = crl.nextUpdate;
+    for (const entry of crl.entries) revoked.add(normalizeSerial(entry.serialNumber));
   }
-  return serials;
+  return { revoked, nextUpdate };
 }
 
 /**

@@ -41,6 +41,8 @@ interface Registry {
   crlNumber: number;
   /** When the CRLs were last written (ISO 8601). */
   crlUpdatedAt?: string;
+  /** When the CRLs last written stop being valid. */
+  crlNextUpdate?: string;
   certificates: CertificateRecord[];
 }
 
@@ -287,11 +289,12 @@ export class PkiDirectory {
    * Writes the CRLs: the issuing CA's (every revoked end-entity certificate) and the root's (no entry: the issuing
    * CA is not revoked). Node's TLS checks the whole chain against CRLs (X509_V_FLAG_CRL_CHECK_ALL), so both are needed.
    */
-  async writeCrl(now = new Date()): Promise<void> {
+  async writeCrl(now = new Date(), validityMs = CRL_VALIDITY_MS): Promise<void> {
     this.registry.crlNumber += 1;
+    const nextUpdate = new Date(now.getTime() + validityMs);
     this.registry.crlUpdatedAt = now.toISOString();
+    this.registry.crlNextUpdate = nextUpdate.toISOString();
     this.save();
-    const nextUpdate = new Date(now.getTime() + CRL_VALIDITY_MS);
     const entries = this.registry.certificates
       .filter((c) => c.revokedAt !== undefined && c.kind !== 'root-ca' && c.kind !== 'issuing-ca')
       .map((c) => ({ serial: c.serial, revokedAt: new Date(c.revokedAt as string), reason: c.reason }));
@@ -309,8 +312,11 @@ export class PkiDirectory {
   /** True when the CRL is missing or expires within a week. */
   crlNeedsRenewal(now = new Date()): boolean {
     if (!existsSync(this.paths.crl)) return true;
-    const updated = Date.parse(this.registry.crlUpdatedAt ?? '');
-    return !(updated + CRL_VALIDITY_MS - CRL_RENEW_MS > now.getTime());
+    // Registries written before crlNextUpdate was recorded had every CRL valid for CRL_VALIDITY_MS.
+    const nextUpdate = this.registry.crlNextUpdate
+      ? Date.parse(this.registry.crlNextUpdate)
+      : Date.parse(this.registry.crlUpdatedAt ?? '') + CRL_VALIDITY_MS;
+    return !(nextUpdate - CRL_RENEW_MS > now.getTime());
   }
 
   /**
