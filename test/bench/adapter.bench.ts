@@ -3,10 +3,10 @@
  * SDK's checks and signing, beside the same query called directly in the same run. Rows: the direct query (the
  * baseline), raw ES256 verify + sign of an envelope-sized input (the cryptographic floor every request pays), the
  * same with Ed25519 for comparison, @kopir/envelope's verify + sign, the SDK's path with a handler that answers
- * without a query (what the SDK alone costs), the SDK's request path in process (verify envelope, replay guard,
- * schema, query, mask, sign answer), and the same
- * adapter served from Kafka (embedded broker on loopback, one instance, ADAPTER_CONCURRENCY 16). Target: the SDK's
- * overhead over the direct query ≤ 100 µs per request.
+ * without a query (what the SDK alone costs), the SDK's check of a full answer against its published schema alone,
+ * the SDK's request path in process (verify envelope, replay guard, schema, query, answer schema, mask, sign
+ * answer), and the same adapter served from Kafka (embedded broker on loopback, one instance, ADAPTER_CONCURRENCY
+ * 16). Target: the SDK's overhead over the direct query ≤ 100 µs per request.
  */
 import { generateKeyPairSync, randomUUID, sign, verify } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { AdapterTestBed, RegistryService, type AdapterDefinition } from '@kopir/adapter-sdk';
 import { signAnswer, verifyEnvelope } from '@kopir/envelope';
+import { serviceValidators } from '@kopir/federation';
 import { parseAgencyCode, replyTopic, requestTopic } from '@kopir/contracts';
 import { startBroker } from '@kopir/kafka-broker';
 import { MESSAGE_HEADERS, createKafka, ensureTopics, silentLogger } from '@kopir/messaging';
@@ -117,6 +118,16 @@ export async function run(args: readonly string[]): Promise<void> {
       );
     });
 
+    // The SDK's check of each full answer against the service's published answer schema, alone (real answers).
+    const validate = serviceValidators(local.document).get('mju/population/person-by-iin')?.response;
+    if (validate === undefined) throw new Error('person-by-iin has no answer schema');
+    const answers = Array.from({ length: requests + WARM_UP }, (_, i) => queries.personByIin({ iin: iin(i) }));
+    let valid = 0;
+    const schemaMs = await timed(requests, (i) => {
+      if (validate(answers[i])) valid++;
+    });
+    if (valid !== requests + WARM_UP) throw new Error(`only ${valid} of ${requests + WARM_UP} answers were valid`);
+
     // The SDK's request path in process: every envelope is new (the replay guard would refuse a repeat).
     let ok = 0;
     const sdkMs = await timed(requests, async (i) => {
@@ -202,6 +213,7 @@ export async function run(args: readonly string[]): Promise<void> {
         row('ES256 verify + sign only (crypto floor)', cryptoMs, null),
         row('Ed25519 verify + sign only (for comparison)', ed25519Ms, null),
         row('@kopir/envelope verifyEnvelope + signAnswer', envelopeMs, null),
+        row('answer schema check only (ajv, full answer)', schemaMs, null),
         row('SDK path, handler without query', constantMs, null),
         row('SDK request path, in process', sdkMs),
         row('SDK served from Kafka (1 instance, concurrency 16)', kafkaMs),
@@ -213,7 +225,8 @@ export async function run(args: readonly string[]): Promise<void> {
       `SDK overhead over the direct query ${overhead.toFixed(1)} µs/request (target ≤ 100 µs).\n` +
         `SDK alone (handler without query) ${sdkAlone.toFixed(1)} µs = crypto floor (ES256 verify + sign) ` +
         `${us(cryptoMs).toFixed(1)} µs + the SDK's own work ${(sdkAlone - us(cryptoMs)).toFixed(1)} µs ` +
-        `(of which @kopir/envelope's, besides the crypto, ${(us(envelopeMs) - us(cryptoMs)).toFixed(1)} µs).\n` +
+        `(of which @kopir/envelope's, besides the crypto, ${(us(envelopeMs) - us(cryptoMs)).toFixed(1)} µs; ` +
+        `the answer schema check ${us(schemaMs).toFixed(1)} µs).\n` +
         `The query costs ${(us(sdkMs) - sdkAlone).toFixed(1)} µs inside the SDK's path against ${us(directMs).toFixed(1)} µs ` +
         `in a tight loop (most likely the query sharing CPU caches and GC with the crypto; the SDK does no work there).\n` +
         `Ed25519 verify + sign: ${us(ed25519Ms).toFixed(1)} µs (ES256: ${us(cryptoMs).toFixed(1)} µs).\n`,

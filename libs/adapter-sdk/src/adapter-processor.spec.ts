@@ -17,7 +17,11 @@ class Handlers {
     if (iin === '000000000000') throw new Error('SQLITE_CORRUPT: /var/lib/registry/population.db at page 7');
     if (iin === '111111111111') throw new KopirError('internal_error', 'stack: at Database.prepare (secret.ts:1)');
     if (iin === '222222222222') throw new KopirError('not_found', 'No person with this IIN');
-    return { iin, lastName: 'Abenov', firstName: 'Arman', address: 'Astana', status: 'alive' };
+    // Answers outside the published schema: a wrong type, a required member missing, a member it forbids.
+    if (iin === '333333333333') return { iin, lastName: 1990, firstName: 'Arman' };
+    if (iin === '444444444444') return { lastName: 'Abenov', firstName: 'Arman' };
+    if (iin === '555555555555') return { iin, lastName: 'Abenov', passportNumber: 'N12345678' };
+    return { iin, lastName: 'Abenov', firstName: 'Arman', address: 'Astana' };
   }
 }
 
@@ -47,7 +51,17 @@ describe('AdapterProcessor', () => {
           required: ['iin'],
           properties: { iin: { type: 'string', pattern: '^[0-9]{12}$' } },
         },
-        response: { type: 'object' },
+        response: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['iin', 'lastName'],
+          properties: {
+            iin: { type: 'string' },
+            lastName: { type: 'string' },
+            firstName: { type: 'string' },
+            address: { type: 'string' },
+          },
+        },
         fields: ['iin', 'lastName', 'firstName', 'address'].map((name) => ({ name, sensitivity: 'personal' })),
       },
     ],
@@ -56,11 +70,13 @@ describe('AdapterProcessor', () => {
     gateways: [{ id: 'gateway', name: 'gw', signingKeys: [publicKeyToJwk(gateway.publicKey)] }],
   };
   const handlers = new Handlers();
+  const logged: string[] = [];
   const processor = new AdapterProcessor({
     system: 'mju/population',
     signingKey: adapter.privateKey,
     federation: { current: { document } },
     handlers: handlersOf(handlers),
+    logger: { log: () => undefined, warn: () => undefined, error: (line) => logged.push(line) },
   });
   let n = 0;
   const envelope = (body: unknown, fields: string[] = ['iin', 'lastName']): Promise<string> =>
@@ -78,16 +94,22 @@ describe('AdapterProcessor', () => {
       gateway.privateKey,
       { kid: keyThumbprint(gateway.publicKey) },
     );
-  const run = async (body: unknown, fields?: string[]): Promise<{ status: string; body: unknown }> => {
+  const run = async (
+    body: unknown,
+    fields?: string[],
+  ): Promise<{ status: string; body: unknown; requestId: string; signed: string }> => {
     const jws = await envelope(body, fields);
     const done = await processor.process(jws, 'key');
     if (done === undefined) throw new Error('no answer');
     const answer = await verifyAnswer(done.answer, jws, adapter.publicKey);
-    return { status: answer.status, body: answer.body };
+    // Everything the adapter signed, decoded: what would reach the gateway and the consumer.
+    const signed = Buffer.from(done.answer.split('.')[1] ?? '', 'base64url').toString('utf8');
+    return { status: answer.status, body: answer.body, requestId: done.requestId, signed };
   };
 
   it('gives the handler the verified request and answers only the granted fields', async () => {
-    await expect(run({ iin: IIN })).resolves.toEqual({ status: 'ok', body: { iin: IIN, lastName: 'Abenov' } });
+    const { status, body } = await run({ iin: IIN });
+    expect({ status, body }).toEqual({ status: 'ok', body: { iin: IIN, lastName: 'Abenov' } });
     expect(handlers.seen.at(-1)).toMatchObject({ client: 'psc/front-office', purpose: 'driving-licence-issue' });
   });
 
@@ -104,6 +126,33 @@ describe('AdapterProcessor', () => {
       status: 'not_found',
       body: { code: 'not_found', status: 404 },
     });
+  });
+
+  it('never sends an answer outside the published schema: provider_error with paths and keywords, no values', async () => {
+    const cases = [
+      { iin: '333333333333', where: '/lastName type', values: ['1990', 'Arman'] },
+      { iin: '444444444444', where: '/iin required', values: ['Abenov', 'Arman'] },
+      // The forbidden member is outside the mask too: the full answer is checked, not what the mask leaves.
+      { iin: '555555555555', where: '/* additionalProperties', values: ['Abenov', 'passportNumber', 'N12345678'] },
+    ];
+    for (const { iin, where, values } of cases) {
+      const { status, body, requestId, signed } = await run({ iin }, ['iin', 'lastName', 'firstName']);
+      expect(status).toBe('provider_error');
+      expect(body).toMatchObject({ code: 'provider_error', status: 502, retriable: false });
+      expect((body as { detail: string }).detail).toBe(
+        `The registry's answer did not match its published schema: ${where}`,
+      );
+      for (const value of values) expect(signed).not.toContain(value);
+      const line = logged.find((l) => l.includes(requestId));
+      expect(line).toContain('mju/population/person-by-iin');
+      expect(line).toContain(where);
+      for (const value of values) expect(line).not.toContain(value);
+    }
+  });
+
+  it('checks the full answer, so a valid one is answered whatever the mask leaves of it', async () => {
+    // `lastName` is required in the full answer; a rule that grants only `iin` still gets its answer.
+    await expect(run({ iin: IIN }, ['iin'])).resolves.toMatchObject({ status: 'ok', body: { iin: IIN } });
   });
 
   it('refuses a body outside the schema before the handler runs, without echoing the value', async () => {

@@ -5,6 +5,7 @@ import { FederationIndex, serviceValidators, type FederationDocument, type Servi
 import { keyThumbprint } from '@kopir/pki';
 import type { AdapterHandler, AdapterLogger, AdapterRequest } from './adapter-request';
 import { maskAnswer } from './mask-answer';
+import { describeViolations, schemaViolations } from './schema-violations';
 
 /** Where the processor finds the federation document in force (a FederationLoader fits). */
 export interface FederationSource {
@@ -70,8 +71,8 @@ const noLog: AdapterLogger = { log: () => undefined, warn: () => undefined, erro
 
 /**
  * The SDK's request path without transport (DESIGN.md "One request, end to end", step 4): verify the gateway's
- * envelope, refuse replays, check the service and the body, run the handler, mask the answer to the rule's fields,
- * and sign the answer bound to the envelope. Every outcome, success or refusal, is a signed answer.
+ * envelope, refuse replays, check the service and the body, run the handler, check its full answer against the
+ * service's published answer schema, mask the answer to the rule's fields, and sign the answer bound to the envelope. Every outcome, success or refusal, is a signed answer.
  */
 export class AdapterProcessor {
   readonly system: string;
@@ -124,6 +125,7 @@ export class AdapterProcessor {
     try {
       const envelope = await this.verify(envelopeJws);
       requestId = envelope.requestId;
+      // Masking only removes members, so an answer valid in full stays valid once masked (run checks it in full).
       const body = maskAnswer(await this.run(envelope), envelope.fields);
       const answer = await this.sign(envelopeJws, { requestId, status: 'ok', body });
       return { answer, requestId, status: 'ok' };
@@ -153,20 +155,21 @@ export class AdapterProcessor {
     return envelope;
   }
 
-  private run(envelope: Envelope): unknown {
+  private async run(envelope: Envelope): Promise<unknown> {
     const { index, validators } = this.federation();
     const prefix = `${this.system}/`;
     const name = envelope.service.startsWith(prefix) ? envelope.service.slice(prefix.length) : undefined;
     const handle = name === undefined ? undefined : this.handlers.get(name);
     const definition = index.service(envelope.service);
-    const validate = validators.get(envelope.service)?.request;
-    if (name === undefined || handle === undefined || definition === undefined || validate === undefined) {
+    const compiled = validators.get(envelope.service);
+    if (name === undefined || handle === undefined || definition === undefined || compiled === undefined) {
       throw new KopirError('service_unknown', 'This registry does not provide the requested service');
     }
     if (envelope.bodyJwe !== undefined) {
       // Encrypted bodies need the provider's decryption key, which this SDK does not hold yet.
       throw new KopirError('request_invalid', 'This registry does not accept encrypted request bodies');
     }
+    const validate = compiled.request;
     if (!validate(envelope.body)) {
       // Paths and schema keywords only: the values may be citizen data.
       const where = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`);
@@ -184,7 +187,17 @@ export class AdapterProcessor {
       fields: envelope.fields,
       body: envelope.body,
     };
-    return handle(request);
+    const answer = await handle(request);
+    // The schema consumers were promised (the federation's `response`): an answer outside it is never sent.
+    if (!compiled.response(answer)) {
+      const where = describeViolations(schemaViolations(definition.response, compiled.response.errors ?? []));
+      this.logger.error(
+        `${this.system}: request ${envelope.requestId}: the answer of ${envelope.service} does not match its ` +
+          `published schema and was not sent (answered provider_error): ${where}`,
+      );
+      throw new KopirError('provider_error', `The registry's answer did not match its published schema: ${where}`);
+    }
+    return answer;
   }
 
   private problem(error: unknown, requestId: string): ReturnType<typeof problemDetails> {

@@ -1,8 +1,8 @@
 /**
  * @kopir/adapter-sdk: what an integrator needs to connect a registry (docs/integrators.md). A handler per service
  * (`@RegistryService('person-by-iin')`) returns the full answer or throws a KopirError; the SDK verifies the
- * gateway's envelope, refuses replays, validates the body, masks the answer to the rule's fields, signs it bound to
- * the request, maps errors to stable codes, reports health to a file and listens on no port. The contract test kit
+ * gateway's envelope, refuses replays, validates the body, checks the full answer against the service's published
+ * answer schema, masks it to the rule's fields, signs it bound to the request, maps errors to stable codes, reports health to a file and listens on no port. The contract test kit
  * (`adapterContractSuite`, `AdapterTestBed`) is what every adapter's tests call.
  */
 export type { AdapterHandler, AdapterHandlerFunction, AdapterLogger, AdapterRequest } from './adapter-request';

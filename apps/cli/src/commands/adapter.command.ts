@@ -85,8 +85,10 @@ function sampleContract(agency: string, system: string, service: string): Servic
       properties: { iin: { type: 'string', pattern: '^[0-9]{12}$' } },
       additionalProperties: false,
     },
+    // Exact, as the SDK checks every answer against it before sending: nothing the schema does not name.
     response: {
       type: 'object',
+      additionalProperties: false,
       properties: {
         iin: { type: 'string' },
         status: { enum: ['registered', 'deregistered'] },

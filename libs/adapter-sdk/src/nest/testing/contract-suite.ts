@@ -42,12 +42,23 @@ function keysOf(body: unknown): string[] {
   return body !== null && typeof body === 'object' ? Object.keys(body) : [];
 }
 
+/** A member no adapter answers, which the kit makes an answer schema require. */
+const CONTRACT_PROBE = 'kopir-contract-probe';
+
+/** The string values of an answer long enough not to occur by chance in a problem's text. */
+function leafStrings(value: unknown): string[] {
+  if (typeof value === 'string') return value.length >= 4 ? [value] : [];
+  if (value === null || typeof value !== 'object') return [];
+  return Object.values(value).flatMap(leafStrings);
+}
+
 /**
  * The adapter contract (docs/integrators.md "The SDK's contract"): every adapter's tests call it with their app's
  * definition. It starts the adapter's real Nest application context and tries to break each rule the SDK promises:
  * unsigned, forged, expired and replayed envelopes are refused before any handler runs; a field outside the rule's
- * mask never leaves; bodies that break the schema are refused; services of other systems are left alone; and the
- * adapter holds no listening TCP socket.
+ * mask never leaves; an answer outside the service's published answer schema is never sent; bodies that break the
+ * request schema are refused; services of other systems are left alone; and the adapter holds no listening TCP
+ * socket.
  */
 export function adapterContractSuite(options: AdapterContractOptions): void {
   // Jest's globals, read when a test file calls the kit: the SDK's index is also loaded by adapters in production,
@@ -72,7 +83,8 @@ export function adapterContractSuite(options: AdapterContractOptions): void {
     it('answers a valid envelope with an ok answer signed by the adapter and bound to that envelope', async () => {
       for (const s of options.samples) {
         const answer = await bed.call(s.service, s.body, { fields: s.fields });
-        expect(answer.status).toBe('ok');
+        // On failure, the problem shows (e.g. where the answer broke the service's published answer schema).
+        expect(answer.status === 'ok' ? 'ok' : answer.body).toBe('ok');
         expect(keysOf(answer.body).length).toBeGreaterThan(0);
       }
     });
@@ -137,6 +149,28 @@ export function adapterContractSuite(options: AdapterContractOptions): void {
         // The service really had more to say: the mask removed it.
         expect(fullKeys.length).toBeGreaterThan(1);
         expect(fullKeys.every((k) => s.fields.includes(k))).toBe(true);
+      }
+    });
+
+    it('never sends an answer outside the published answer schema: provider_error, with no data', async () => {
+      // The same adapter in a federation whose answer schema of the sample's service also requires a member the
+      // adapter never answers: its real answer no longer matches what consumers were promised.
+      const id = sample.service.includes('/') ? sample.service : `${definition.system}/${sample.service}`;
+      const stricter = (services ?? []).map((s) =>
+        s.id === id ? { ...s, response: { allOf: [s.response, { required: [CONTRACT_PROBE] }] } } : s,
+      );
+      const data = leafStrings((await bed.call(sample.service, sample.body, { fields: sample.fields })).body);
+      expect(data.length).toBeGreaterThan(0);
+      const strictBed = await AdapterTestBed.start(options.definition(), { services: stricter });
+      try {
+        const refused = await strictBed.call(sample.service, sample.body, { fields: sample.fields });
+        expect(refused.status).toBe('provider_error');
+        expect(refused.body).toMatchObject({ code: 'provider_error', status: 502 });
+        expect((refused.body as { detail?: string }).detail).toContain(`/${CONTRACT_PROBE} required`);
+        const signed = JSON.stringify(refused.answer);
+        for (const value of data) expect(signed).not.toContain(value);
+      } finally {
+        await strictBed.close();
       }
     });
 
