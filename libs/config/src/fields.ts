@@ -13,6 +13,8 @@ export interface Field<T> {
   readonly optional: boolean;
   /** Shown instead of the value in messages (secrets). */
   readonly secret: boolean;
+  /** The variables of its {@link allOrNone} group (itself included): set together or not at all. */
+  readonly together?: readonly string[];
   parse(raw: string): T;
   /** How the default is shown in documentation. */
   describeDefault(): string | undefined;
@@ -44,6 +46,20 @@ function field<T>(
 /** A field that may be absent: its value is `undefined` then. */
 export function optional<T>(inner: Field<T>): Field<T | undefined> {
   return { ...inner, optional: true, defaultValue: undefined, parse: (raw) => inner.parse(raw) };
+}
+
+/**
+ * Keys that only work together, such as a TLS CA, certificate and key: each is optional, and a configuration that sets
+ * some of them but not all is refused (loadConfig, and allOrNoneProblems for settings built in code), naming every
+ * missing key. `const [ca, cert, key] = allOrNone(readableFile(...), readableFile(...), readableFile(...))`.
+ */
+export function allOrNone<const F extends readonly Field<unknown>[]>(
+  ...fields: F
+): { readonly [K in keyof F]: F[K] extends Field<infer T> ? Field<T | undefined> : never } {
+  const together = Object.freeze(fields.map((f) => f.env));
+  return fields.map((f) => ({ ...optional(f), together })) as unknown as {
+    readonly [K in keyof F]: F[K] extends Field<infer T> ? Field<T | undefined> : never;
+  };
 }
 
 export function str(env: string, options: FieldOptions<string> & { pattern?: RegExp }): Field<string> {

@@ -1,5 +1,6 @@
 export {
   HOST_PORT,
+  allOrNone,
   bool,
   bytes,
   directory,
@@ -15,6 +16,7 @@ export {
 } from './fields';
 export {
   ConfigError,
+  allOrNoneProblems,
   childEnvironment,
   describeConfig,
   loadConfig,

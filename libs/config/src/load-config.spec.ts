@@ -1,8 +1,21 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from './load-config';
-import { bool, bytes, duration, int, list, HOST_PORT, oneOf, optional, port, readableFile, str } from './fields';
+import { ConfigError, allOrNoneProblems, describeConfig, loadConfig } from './load-config';
+import {
+  allOrNone,
+  bool,
+  bytes,
+  duration,
+  int,
+  list,
+  HOST_PORT,
+  oneOf,
+  optional,
+  port,
+  readableFile,
+  str,
+} from './fields';
 
 const spec = {
   port: port('T_PORT', { description: 'port', default: 8443 }),
@@ -84,5 +97,64 @@ describe('loadConfig', () => {
     [port('P', { description: 'p' }), '-1'],
   ] as const)('refuses %#', (field, raw) => {
     expect(() => field.parse(raw)).toThrow(/expected/);
+  });
+
+  describe('keys set together or not at all (allOrNone)', () => {
+    const [tlsCa, tlsCert, tlsKey] = allOrNone(
+      readableFile('T_TLS_CA', { description: 'CA' }),
+      readableFile('T_TLS_CERT', { description: 'certificate' }),
+      readableFile('T_TLS_KEY', { description: 'key' }),
+    );
+    const tls = { port: port('T_PORT', { description: 'port', default: 1 }), ca: tlsCa, cert: tlsCert, key: tlsKey };
+
+    it('accepts all of them, or none (an empty value is unset)', () => {
+      expect(loadConfig('t', tls, { T_TLS_CA: cert, T_TLS_CERT: cert, T_TLS_KEY: cert })).toMatchObject({
+        ca: cert,
+        key: cert,
+      });
+      expect(loadConfig('t', tls, { T_TLS_CA: '' })).toEqual({
+        port: 1,
+        ca: undefined,
+        cert: undefined,
+        key: undefined,
+      });
+    });
+
+    it('refuses a partial set, naming every missing key and what is set, beside the other problems', () => {
+      let caught: unknown;
+      try {
+        loadConfig('t', tls, { T_TLS_CA: cert, T_TLS_KEY: '', T_PORT: 'x' });
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(ConfigError);
+      const error = caught as ConfigError;
+      expect(error.problems.map((p) => p.env)).toEqual(['T_PORT', 'T_TLS_CERT', 'T_TLS_KEY']);
+      expect(error.message).toContain(
+        '  - T_TLS_CERT: missing: set all of T_TLS_CA, T_TLS_CERT and T_TLS_KEY, or none (T_TLS_CA is set)\n' +
+          '  - T_TLS_KEY: missing: set all of T_TLS_CA, T_TLS_CERT and T_TLS_KEY, or none (T_TLS_CA is set)',
+      );
+      // A set key that is itself bad still counts as set: both problems are named.
+      expect(() => loadConfig('t', tls, { T_TLS_CA: join(dir, 'missing.pem'), T_TLS_CERT: cert })).toThrow(
+        /T_TLS_CA: expected a readable file[^]*T_TLS_KEY: missing: .*\(T_TLS_CA and T_TLS_CERT are set\)/,
+      );
+    });
+
+    it('gives settings built in code the same verdict (allOrNoneProblems)', () => {
+      const values: Record<string, unknown> = { ca: undefined, cert: 'c.pem', key: undefined };
+      expect(allOrNoneProblems(tls, (k) => values[k] !== undefined)).toEqual([
+        { key: 'ca', env: 'T_TLS_CA', problem: expect.stringContaining('(T_TLS_CERT is set)') },
+        { key: 'key', env: 'T_TLS_KEY', problem: expect.stringContaining('(T_TLS_CERT is set)') },
+      ]);
+      expect(allOrNoneProblems(tls, () => false)).toEqual([]);
+    });
+
+    it('says so in the key list', () => {
+      expect(describeConfig(tls).find((row) => row.env === 'T_TLS_KEY')).toEqual({
+        env: 'T_TLS_KEY',
+        description: 'key; with T_TLS_CA and T_TLS_CERT, or none',
+        default: '(unset)',
+      });
+    });
   });
 });

@@ -46,15 +46,54 @@ export function loadConfig<S extends ConfigSpec>(
       problems.push({ key, env: field.env, problem: `${(error as Error).message}${shown}` });
     }
   }
+  const set = (key: string): boolean => {
+    const raw = env[spec[key]?.env ?? ''];
+    return raw !== undefined && raw !== '';
+  };
+  problems.push(...allOrNoneProblems(spec, set));
   if (problems.length > 0) throw new ConfigError(service, problems);
   return Object.freeze(values) as ConfigOf<S>;
+}
+
+function joined(names: readonly string[]): string {
+  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1) ?? ''}`;
+}
+
+/**
+ * The one rule for keys that go together ({@link allOrNone}): a problem for every unset key of a group of which some
+ * key is set. loadConfig applies it to the environment (so `kopir config check` and every service's start report
+ * it alike); code that builds settings without loadConfig applies it to them with `isSet` (createKafkaFromSettings).
+ */
+export function allOrNoneProblems(spec: ConfigSpec, isSet: (key: string) => boolean): ConfigProblem[] {
+  const keyOf = new Map(Object.entries(spec).map(([key, field]) => [field.env, key]));
+  const setEnv = (env: string): boolean => {
+    const key = keyOf.get(env);
+    return key !== undefined && isSet(key);
+  };
+  const problems: ConfigProblem[] = [];
+  for (const [key, field] of Object.entries(spec)) {
+    if (field.together === undefined || isSet(key)) continue;
+    const present = field.together.filter(setEnv);
+    if (present.length === 0) continue;
+    problems.push({
+      key,
+      env: field.env,
+      problem:
+        `missing: set all of ${joined(field.together)}, or none ` +
+        `(${joined(present)} ${present.length === 1 ? 'is' : 'are'} set)`,
+    });
+  }
+  return problems;
 }
 
 /** One row per key, for `kopir config` and the docs. */
 export function describeConfig(spec: ConfigSpec): { env: string; description: string; default: string }[] {
   return Object.values(spec).map((field) => ({
     env: field.env,
-    description: field.description,
+    description:
+      field.together === undefined
+        ? field.description
+        : `${field.description}; with ${joined(field.together.filter((e) => e !== field.env))}, or none`,
     default: field.describeDefault() ?? (field.optional ? '(unset)' : '(required)'),
   }));
 }

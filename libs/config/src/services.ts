@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import {
   HOST_PORT,
+  allOrNone,
   bool,
   bytes,
   directory,
@@ -15,6 +16,14 @@ import {
 } from './fields';
 import type { ConfigSpec } from './load-config';
 
+// TLS to the brokers (Apache Kafka's SSL listener with ssl.client.auth=required): all three, or none. A partial set
+// is refused by loadConfig, so `kopir config check` and every service's start refuse it with the same message.
+const [kafkaTlsCa, kafkaTlsCert, kafkaTlsKey] = allOrNone(
+  readableFile('KAFKA_TLS_CA', { description: 'CA chain (PEM) the Kafka brokers must chain to' }),
+  readableFile('KAFKA_TLS_CERT', { description: "this service's Kafka client certificate (PEM)" }),
+  readableFile('KAFKA_TLS_KEY', { description: 'its private key (PEM)' }),
+);
+
 /**
  * Where every Köpir service finds Kafka. Unset: the embedded broker of this machine (apps/broker, 127.0.0.1:9092).
  * Set: a real Apache Kafka cluster, and no embedded broker is started.
@@ -28,10 +37,9 @@ export const kafkaConfigSpec = {
     }),
   ),
   clientId: str('KAFKA_CLIENT_ID', { description: 'Kafka client id prefix', default: 'kopir' }),
-  // TLS to the brokers (Apache Kafka's SSL listener with ssl.client.auth=required): all three, or none.
-  tlsCa: optional(readableFile('KAFKA_TLS_CA', { description: 'CA chain (PEM) the Kafka brokers must chain to' })),
-  tlsCert: optional(readableFile('KAFKA_TLS_CERT', { description: "this service's Kafka client certificate (PEM)" })),
-  tlsKey: optional(readableFile('KAFKA_TLS_KEY', { description: 'its private key (PEM)' })),
+  tlsCa: kafkaTlsCa,
+  tlsCert: kafkaTlsCert,
+  tlsKey: kafkaTlsKey,
 } satisfies ConfigSpec;
 
 /** apps/broker: the embedded single-node Kafka-protocol broker. */

@@ -1,6 +1,6 @@
 import type { ConnectionOptions } from 'node:tls';
 import { Kafka, logLevel } from 'kafkajs';
-import { KopirError } from '@kopir/contracts';
+import { ConfigError, allOrNoneProblems, kafkaConfigSpec } from '@kopir/config';
 import { readTlsFiles } from '@kopir/pki';
 import { patchKafkajsIdleLoop } from './kafkajs-idle-loop';
 import { kafkaLogCreator, type MessagingLogger } from './logger';
@@ -49,23 +49,16 @@ export const EMBEDDED_BROKER = '127.0.0.1:9092';
  * cluster; TLS with a client certificate when KAFKA_TLS_CA, KAFKA_TLS_CERT and KAFKA_TLS_KEY are set (all or none).
  */
 export function createKafkaFromSettings(settings: KafkaSettings, service: string, logger: MessagingLogger): Kafka {
-  const tlsFiles = [settings.tlsCa, settings.tlsCert, settings.tlsKey];
-  const someTls = tlsFiles.some((f) => f !== undefined);
-  if (someTls && !tlsFiles.every((f) => f !== undefined)) {
-    throw new KopirError('config_invalid', 'Set all of KAFKA_TLS_CA, KAFKA_TLS_CERT and KAFKA_TLS_KEY, or none');
-  }
+  // libs/config's one all-or-none rule, for settings built in code too: the same refusal as loadConfig's.
+  const partial = allOrNoneProblems(kafkaConfigSpec, (key) => settings[key as keyof KafkaSettings] !== undefined);
+  if (partial.length > 0) throw new ConfigError('kafka', partial);
+  const { tlsCa, tlsCert, tlsKey } = settings;
   return createKafka({
     brokers: settings.brokers ?? [EMBEDDED_BROKER],
     clientId: `${settings.clientId}-${service}`,
     logger,
-    ...(someTls
-      ? {
-          tls: readTlsFiles({
-            ca: settings.tlsCa as string,
-            cert: settings.tlsCert as string,
-            key: settings.tlsKey as string,
-          }),
-        }
+    ...(tlsCa !== undefined && tlsCert !== undefined && tlsKey !== undefined
+      ? { tls: readTlsFiles({ ca: tlsCa, cert: tlsCert, key: tlsKey }) }
       : {}),
   });
 }
