@@ -6,8 +6,10 @@ export { createIssuingCa, createRootCa, type CaOptions } from './ca/create-ca';
 export { createCrl, type CrlOptions, type RevocationReason, type RevokedEntry } from './ca/create-crl';
 export { DOCUMENT_SIGNING_EKU, issueCertificate, type IssueOptions } from './ca/issue-certificate';
 export {
+  CERTIFICATE_KINDS,
   KAFKA_CLIENT_URI_PREFIX,
   OFFICER_URI_PREFIX,
+  isCertificateKind,
   isPrincipalName,
   type CertificateKind,
   type CertificateProfile,

@@ -2,7 +2,16 @@ import type { Command } from 'commander';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { KEY_TYPES, PkiDirectory, initDevPki, isKeyType, type CertificateRecord, type KeyType } from '@kopir/pki';
+import {
+  CERTIFICATE_KINDS,
+  KEY_TYPES,
+  PkiDirectory,
+  initDevPki,
+  isCertificateKind,
+  isKeyType,
+  type CertificateRecord,
+  type KeyType,
+} from '@kopir/pki';
 import { UsageError, table, type Output } from '../output';
 
 /** Default PKI directory, relative to the working directory (the repository root under `npm run kopir`). */
@@ -108,19 +117,28 @@ export function registerPkiCommands(program: Command, out: Output): void {
     pki
       .command('revoke')
       .description(
-        'revoke by serial, or every certificate of a system / officer / Kafka client or broker; regenerates the CRL',
+        'revoke by serial, or by name: without --kind every certificate of the name (a system its TLS and signing ' +
+          'certificates; gateway its TLS server and Kafka client certificates), with --kind only that kind; ' +
+          'prints each certificate revoked and regenerates the CRL',
       )
       .argument('<serial|name>', 'hex serial, or a system id or name')
+      .option('--kind <kind>', `only this kind of certificate: ${CERTIFICATE_KINDS.join(', ')} (see pki list)`)
       .option('--reason <reason>', 'keyCompromise, affiliationChanged, superseded or cessationOfOperation'),
-  ).action(async (target: string, options: DirOption & { reason?: string }) => {
+  ).action(async (target: string, options: DirOption & { kind?: string; reason?: string }) => {
     const reasons = ['keyCompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation'] as const;
     const reason = reasons.find((r) => r === options.reason);
     if (options.reason !== undefined && reason === undefined) {
       throw new UsageError(`unknown reason '${options.reason}'; one of: ${reasons.join(', ')}`);
     }
+    const kind = options.kind;
+    if (kind !== undefined && !isCertificateKind(kind)) {
+      throw new UsageError(`unknown kind '${kind}'; one of: ${CERTIFICATE_KINDS.join(', ')}`);
+    }
     const directory = PkiDirectory.open(resolve(options.dir));
-    const revoked = await directory.revoke(target, reason ? { reason } : {});
-    if (revoked.length === 0) throw new Error(`no unrevoked certificate matches '${target}'`);
+    const revoked = await directory.revoke(target, { ...(kind ? { kind } : {}), ...(reason ? { reason } : {}) });
+    if (revoked.length === 0) {
+      throw new Error(`no unrevoked ${kind === undefined ? '' : `${kind} `}certificate matches '${target}'`);
+    }
     for (const r of revoked) out.stdout(`revoked ${r.serial}  ${r.kind}  ${r.name}\n`);
     out.stdout(`CRL updated: ${directory.paths.crl}\n`);
   });

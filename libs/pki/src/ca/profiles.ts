@@ -36,6 +36,23 @@ export type CertificateProfile =
 /** The kinds of end-entity certificate the issuing CA makes. */
 export type CertificateKind = CertificateProfile['kind'];
 
+// A record, so that a kind added to CertificateProfile and not here fails to compile.
+const KINDS: Readonly<Record<CertificateKind, true>> = {
+  server: true,
+  'system-tls': true,
+  'system-signing': true,
+  officer: true,
+  'kafka-client': true,
+  'kafka-broker': true,
+};
+
+/** Every {@link CertificateKind}, as a PKI directory records them (`pki list`, `pki revoke --kind`). */
+export const CERTIFICATE_KINDS: readonly CertificateKind[] = Object.freeze(Object.keys(KINDS) as CertificateKind[]);
+
+export function isCertificateKind(value: string): value is CertificateKind {
+  return Object.hasOwn(KINDS, value);
+}
+
 /** True when `name` is a valid officer or Kafka client name (lower-case, 2-32 letters, digits or '-'). */
 export function isPrincipalName(name: string): boolean {
   return NAME_RE.test(name);

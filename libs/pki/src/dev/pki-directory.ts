@@ -262,17 +262,23 @@ export class PkiDirectory {
   }
 
   /**
-   * Revokes by serial (hex, any case, colons allowed) or by name (a system id revokes its TLS and signing
-   * certificates; an officer or Kafka client name its certificate), then regenerates the CRL.
+   * Revokes by serial (hex, any case, colons allowed) or by name, then regenerates the CRL. A name revokes every
+   * unrevoked certificate of that name (a system id its TLS and signing certificates; `gateway` its TLS server and
+   * its Kafka client certificate) unless `kind` narrows it to one kind.
    *
    * @returns the revoked records (empty when nothing unrevoked matched).
    */
-  async revoke(target: string, options: { reason?: RevocationReason; now?: Date } = {}): Promise<CertificateRecord[]> {
+  async revoke(
+    target: string,
+    options: { kind?: CertificateKind; reason?: RevocationReason; now?: Date } = {},
+  ): Promise<CertificateRecord[]> {
     const serial = /^[0-9a-fA-F:]+$/.test(target) ? normalizeSerial(target) : undefined;
     const now = options.now ?? new Date();
     const revoked: CertificateRecord[] = [];
     this.registry.certificates = this.registry.certificates.map((c) => {
-      const matches = serial !== undefined ? c.serial === serial : c.name === target;
+      const matches =
+        (serial !== undefined ? c.serial === serial : c.name === target) &&
+        (options.kind === undefined || c.kind === options.kind);
       if (!matches || c.revokedAt !== undefined || c.kind === 'root-ca' || c.kind === 'issuing-ca') return c;
       const updated = { ...c, revokedAt: now.toISOString(), reason: options.reason ?? 'cessationOfOperation' };
       revoked.push(updated);
