@@ -230,7 +230,10 @@ describe('docker-compose.yml and the certificates kopir pki issues', () => {
     const broken = join(project, 'docker-compose.broken.yml');
     writeFileSync(
       broken,
-      readFileSync(COMPOSE_FILE, 'utf8').replace(/^ {2}gateway-1:\n/m, '  gateway-1:\n    restart_policy_typo: always\n'),
+      readFileSync(COMPOSE_FILE, 'utf8').replace(
+        /^ {2}gateway-1:\n/m,
+        '  gateway-1:\n    restart_policy_typo: always\n',
+      ),
     );
     const refused = config(broken);
     expect(refused.status).not.toBe(0);

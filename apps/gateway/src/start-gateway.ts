@@ -7,9 +7,17 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Kafka } from 'kafkajs';
 import type { ConfigOf, gatewayConfigSpec } from '@kopir/config';
-import { KopirError, problemDetails } from '@kopir/contracts';
-import { openFederation } from '@kopir/federation';
-import { RequestReplyClient } from '@kopir/messaging';
+import {
+  AUDIT_CONSUMER_GROUP,
+  AUDIT_TOPIC,
+  KopirError,
+  adapterGroup,
+  gatewayReplyGroup,
+  problemDetails,
+  replyTopic,
+} from '@kopir/contracts';
+import { openFederation, type FederationDocument } from '@kopir/federation';
+import { RequestReplyClient, measureConsumerLag, type LagTarget, type PartitionLag } from '@kopir/messaging';
 import { keyThumbprint, loadPrivateKey } from '@kopir/pki';
 import { AuditPublisher } from './audit/audit-publisher';
 import { CatalogService } from './catalog/catalog.service';
@@ -150,6 +158,15 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
 
   const admin = options.kafka.admin();
   await admin.connect();
+  let lag: { readonly at: number; readonly result: Promise<PartitionLag[]> } | undefined;
+  metrics.kafkaLag = () => {
+    // At most one measurement every few seconds however often Prometheus (or several of them) scrape.
+    if (!lag || Date.now() - lag.at > LAG_CACHE_MS) {
+      const targets = lagTargets(view?.document, config.instanceId);
+      lag = { at: Date.now(), result: withTimeout(measureConsumerLag(admin, targets), 3000) };
+    }
+    return lag.result;
+  };
   const ops = new OpsServer(
     metrics,
     [
@@ -185,6 +202,23 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       await Promise.allSettled([bus.stop(), audit.stop()]);
     },
   };
+}
+
+const LAG_CACHE_MS = 5000;
+
+/**
+ * Whose lag the gateway reports: each provider system's adapters on its agency's request topic (by the SDK's default
+ * group name), the audit service on kopir.audit, and this gateway on its reply topic.
+ */
+function lagTargets(document: FederationDocument | undefined, instanceId: string): LagTarget[] {
+  const targets = new Map<string, LagTarget>();
+  const add = (groupId: string, topic: string) => targets.set(`${groupId} ${topic}`, { groupId, topic });
+  for (const service of document?.services ?? []) {
+    add(adapterGroup(service.id.split('/').slice(0, 2).join('/')), service.topic);
+  }
+  add(AUDIT_CONSUMER_GROUP, AUDIT_TOPIC);
+  add(gatewayReplyGroup(instanceId), replyTopic(instanceId));
+  return [...targets.values()];
 }
 
 function failure(check: () => unknown): string | undefined {

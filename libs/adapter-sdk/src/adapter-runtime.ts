@@ -1,5 +1,5 @@
 import type { Kafka } from 'kafkajs';
-import { parseSystemId, requestTopic } from '@kopir/contracts';
+import { adapterGroup, parseSystemId, requestTopic } from '@kopir/contracts';
 import { RequestConsumer, silentLogger } from '@kopir/messaging';
 import { AdapterProcessor, type AdapterProcessorOptions } from './adapter-processor';
 import { HealthReporter } from './health-reporter';
@@ -34,10 +34,10 @@ export class AdapterRuntime {
     this.health.set('starting');
     const { kafka } = this.options;
     if (kafka !== undefined) {
-      const { agency, system } = parseSystemId(this.options.system);
+      const { agency } = parseSystemId(this.options.system);
       this.consumer = new RequestConsumer({
         kafka,
-        groupId: this.options.groupId ?? `kopir-adapter-${agency}-${system}`,
+        groupId: this.options.groupId ?? adapterGroup(this.options.system),
         topics: [requestTopic(agency)],
         concurrency: this.options.concurrency,
         logger: this.options.logger ?? silentLogger,

@@ -15,6 +15,7 @@ import {
   str,
 } from './fields';
 import type { ConfigSpec } from './load-config';
+import { AUDIT_CONSUMER_GROUP } from '@kopir/contracts';
 
 // TLS to the brokers (Apache Kafka's SSL listener with ssl.client.auth=required): all three, or none. A partial set
 // is refused by loadConfig, so `kopir config check` and every service's start refuse it with the same message.
@@ -170,7 +171,10 @@ export const auditConfigSpec = {
     description: 'systems allowed to call GET /v1/subjects/<iin>/accesses for citizens (comma-separated)',
     default: [],
   }),
-  groupId: str('AUDIT_CONSUMER_GROUP', { description: 'Kafka consumer group of kopir.audit', default: 'kopir-audit' }),
+  groupId: str('AUDIT_CONSUMER_GROUP', {
+    description: 'Kafka consumer group of kopir.audit',
+    default: AUDIT_CONSUMER_GROUP,
+  }),
   witnessFile: str('AUDIT_WITNESS_FILE', {
     description:
       'the last signed checkpoint, kept outside the database: the service refuses to start on a rolled-back log',

@@ -16,5 +16,13 @@ export {
   type ServiceId,
   type SystemId,
 } from './identifiers';
-export { AUDIT_TOPIC, HEADERS, replyTopic, requestTopic } from './topics';
+export {
+  AUDIT_CONSUMER_GROUP,
+  AUDIT_TOPIC,
+  HEADERS,
+  adapterGroup,
+  gatewayReplyGroup,
+  replyTopic,
+  requestTopic,
+} from './topics';
 export { PROBLEM_TYPE_BASE, problemDetails, type ProblemDetails } from './problem-details';

@@ -13,6 +13,20 @@ export function replyTopic(gatewayInstance: string): string {
   return `kopir.reply.${gatewayInstance}`;
 }
 
+/** Consumer group of one provider system's adapters (the adapter SDK's default): its instances share the partitions. */
+export function adapterGroup(system: string): string {
+  const [agency, name] = system.split('/');
+  return `kopir-adapter-${agency ?? ''}-${name ?? ''}`;
+}
+
+/** Consumer group of one gateway instance's reply topic. */
+export function gatewayReplyGroup(gatewayInstance: string): string {
+  return `kopir-gateway-${gatewayInstance}`;
+}
+
+/** The audit service's default consumer group of kopir.audit (AUDIT_CONSUMER_GROUP). */
+export const AUDIT_CONSUMER_GROUP = 'kopir-audit';
+
 /** HTTP headers of the consumer's request and the gateway's answer (DESIGN.md "One request, end to end"). */
 export const HEADERS = {
   purpose: 'kopir-purpose',

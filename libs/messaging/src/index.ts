@@ -1,4 +1,5 @@
 export { BatchingProducer, type BatchingProducerOptions } from './batching-producer';
+export { measureConsumerLag, type LagTarget, type PartitionLag } from './consumer-lag';
 export {
   EMBEDDED_BROKER,
   createKafka,
@@ -14,8 +15,8 @@ export {
   type OutgoingRequest,
   type RequestReplyOptions,
 } from './request-reply.client';
+export { OFFSET_COMMIT_INTERVAL_MS, OffsetCommitter } from './offset-committer';
 export {
-  OFFSET_COMMIT_INTERVAL_MS,
   RequestConsumer,
   type IncomingRequest,
   type RequestConsumerOptions,

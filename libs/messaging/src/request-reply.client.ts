@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Partitioners, type Consumer, type Kafka, type Producer } from 'kafkajs';
-import { KopirError, replyTopic } from '@kopir/contracts';
+import { KopirError, gatewayReplyGroup, replyTopic } from '@kopir/contracts';
 import { BatchingProducer } from './batching-producer';
 import { MESSAGE_HEADERS, headerValue } from './message-headers';
-import { OFFSET_COMMIT_INTERVAL_MS } from './request.consumer';
 import type { MessagingLogger } from './logger';
+import { OffsetCommitter } from './offset-committer';
 import { ensureTopics } from './topics';
 
 export interface RequestReplyOptions {
@@ -47,6 +47,7 @@ export class RequestReplyClient {
   /** acks=1: a request is ephemeral (the caller retries on failure); the audit record is what must be durable. */
   private readonly outgoing: BatchingProducer;
   private readonly consumer: Consumer;
+  private readonly commits: OffsetCommitter;
   private readonly pending = new Map<string, Pending>();
   private started = false;
 
@@ -58,11 +59,14 @@ export class RequestReplyClient {
     });
     this.outgoing = new BatchingProducer(this.producer, { acks: 1 });
     this.consumer = options.kafka.consumer({
-      groupId: `kopir-gateway-${options.instanceId}`,
+      groupId: gatewayReplyGroup(options.instanceId),
       // A reply is useless after its request's timeout: wake fast, never wait on a large batch.
       maxWaitTimeInMs: 500,
       allowAutoTopicCreation: true,
     });
+    this.commits = new OffsetCommitter(this.consumer, (error) =>
+      options.logger.warn(`reply offset commit failed: ${(error as Error).message}`),
+    );
   }
 
   /** Connects, creates the reply topic if needed, and resolves once replies can be received. */
@@ -84,10 +88,11 @@ export class RequestReplyClient {
       // Where this instance's reply topic was read up to matters little (a reply read twice or dropped after a
       // restart has no waiter): commit it once a second, not after every batch as kafkajs's autoCommit does.
       autoCommit: false,
-      autoCommitInterval: OFFSET_COMMIT_INTERVAL_MS,
-      eachBatch: async (payload) => {
-        for (const message of payload.batch.messages) this.deliver(message.value, message.headers);
-        await payload.commitOffsetsIfNecessary();
+      eachBatch: ({ batch }) => {
+        for (const message of batch.messages) this.deliver(message.value, message.headers);
+        const last = batch.messages.at(-1);
+        if (last) this.commits.done(batch.topic, batch.partition, last.offset);
+        return Promise.resolve();
       },
     });
     await joined;
@@ -148,6 +153,7 @@ export class RequestReplyClient {
       this.pending.delete(id);
       waiter.reject(new KopirError('provider_unavailable', 'The gateway is shutting down'));
     }
+    await this.commits.stop();
     await this.consumer.disconnect();
     await this.producer.disconnect();
   }

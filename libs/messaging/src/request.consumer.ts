@@ -2,6 +2,7 @@ import { Partitioners, type Consumer, type IHeaders, type Kafka, type KafkaMessa
 import { BatchingProducer } from './batching-producer';
 import { MESSAGE_HEADERS, headerValue } from './message-headers';
 import type { MessagingLogger } from './logger';
+import { OffsetCommitter } from './offset-committer';
 
 export interface IncomingRequest {
   readonly topic: string;
@@ -13,9 +14,6 @@ export interface IncomingRequest {
 
 /** What a handler returns: the reply's value, or undefined for "no reply" (the message was not for us). */
 export type RequestHandler = (request: IncomingRequest) => Promise<string | Buffer | undefined>;
-
-/** How often consumed offsets are committed (ms). */
-export const OFFSET_COMMIT_INTERVAL_MS = 1000;
 
 export interface RequestConsumerOptions {
   readonly kafka: Kafka;
@@ -36,6 +34,7 @@ export class RequestConsumer {
   private readonly consumer: Consumer;
   private readonly producer: Producer;
   private readonly replies: BatchingProducer;
+  private readonly commits: OffsetCommitter;
   private active = 0;
   private readonly queue: (() => void)[] = [];
 
@@ -46,6 +45,9 @@ export class RequestConsumer {
     this.producer = options.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     // The replies of concurrent requests share produce requests (group commit).
     this.replies = new BatchingProducer(this.producer, { acks: 1 });
+    this.commits = new OffsetCommitter(this.consumer, (error) =>
+      options.logger.warn(`offset commit failed (those requests may come again): ${(error as Error).message}`),
+    );
   }
 
   async start(): Promise<void> {
@@ -61,12 +63,10 @@ export class RequestConsumer {
     await this.consumer.run({
       partitionsConsumedConcurrently: Math.max(1, Math.min(this.options.concurrency, 16)),
       eachBatchAutoResolve: false,
-      // kafkajs's autoCommit sends an OffsetCommit after every batch, which at low rates is one per request (and a
-      // disk flush on the broker). Offsets are committed at most once a second instead: after a crash or rebalance
-      // at most that second's requests come again; this instance's replay guard refuses the ones it saw, another
-      // instance answers them a second time (a read), and the gateway drops answers nobody waits for.
+      // Offsets are committed at most once a second (OffsetCommitter), not after every batch: after a crash or
+      // rebalance at most that second's requests come again; this instance's replay guard refuses the ones it saw,
+      // another instance answers them a second time (a read), and the gateway drops answers nobody waits for.
       autoCommit: false,
-      autoCommitInterval: OFFSET_COMMIT_INTERVAL_MS,
       eachBatch: async (payload) => {
         const { batch } = payload;
         const work: Promise<void>[] = [];
@@ -76,8 +76,10 @@ export class RequestConsumer {
         }
         await Promise.all(work);
         const last = batch.messages[work.length - 1];
-        if (last) payload.resolveOffset(last.offset);
-        await payload.commitOffsetsIfNecessary();
+        if (last) {
+          payload.resolveOffset(last.offset);
+          this.commits.done(batch.topic, batch.partition, last.offset);
+        }
         await payload.heartbeat();
       },
     });
@@ -85,6 +87,7 @@ export class RequestConsumer {
   }
 
   async stop(): Promise<void> {
+    await this.commits.stop();
     await this.consumer.disconnect();
     await this.producer.disconnect();
   }

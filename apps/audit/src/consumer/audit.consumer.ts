@@ -1,7 +1,7 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { AUDIT_TOPIC } from '@kopir/contracts';
 import { parseAuditEvent, type AuditEvent } from '@kopir/audit-log';
-import { OFFSET_COMMIT_INTERVAL_MS } from '@kopir/messaging';
+import { OffsetCommitter } from '@kopir/messaging';
 import type { LedgerLogger, LedgerService } from '../ledger/ledger.service';
 
 /**
@@ -13,9 +13,8 @@ import type { LedgerLogger, LedgerService } from '../ledger/ledger.service';
  */
 export class AuditConsumer {
   private readonly consumer: Consumer;
-  /** Per partition, the next offset to commit once the events before it are in the ledger. */
-  private readonly appended = new Map<string, { topic: string; partition: number; offset: string }>();
-  private lastCommit = 0;
+  /** Told of each batch once it is in the ledger; commits at most once a second, and when the topic goes quiet. */
+  private readonly commits: OffsetCommitter;
 
   constructor(
     kafka: Kafka,
@@ -32,6 +31,10 @@ export class AuditConsumer {
       sessionTimeout: sessionTimeoutMs,
       heartbeatInterval: Math.max(100, Math.floor(sessionTimeoutMs / 10)),
     });
+    // After a rebalance the partitions may be another instance's; it redelivers, and the ledger skips duplicates.
+    this.commits = new OffsetCommitter(this.consumer, (error) =>
+      logger.warn(`could not commit audit offsets: ${error instanceof Error ? error.message : String(error)}`),
+    );
   }
 
   async start(): Promise<void> {
@@ -59,35 +62,14 @@ export class AuditConsumer {
       }
     }
     const result = this.ledger.append(events);
-    const next = (BigInt(batch.lastOffset()) + 1n).toString();
-    this.appended.set(`${batch.topic}:${batch.partition}`, {
-      topic: batch.topic,
-      partition: batch.partition,
-      offset: next,
-    });
-    if (Date.now() - this.lastCommit >= OFFSET_COMMIT_INTERVAL_MS) await this.commit();
+    this.commits.done(batch.topic, batch.partition, batch.lastOffset());
     payload.resolveOffset(batch.lastOffset());
     await payload.heartbeat();
     if (result.duplicates > 0) this.logger.log(`skipped ${result.duplicates} redelivered audit event(s)`);
   }
 
   async stop(): Promise<void> {
-    try {
-      await this.commit();
-    } catch (error) {
-      // After a rebalance the partitions may be another instance's; it redelivers, and the ledger skips duplicates.
-      this.logger.warn(
-        `could not commit audit offsets on stop: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }
+    await this.commits.stop();
     await this.consumer.disconnect();
-  }
-
-  private async commit(): Promise<void> {
-    if (this.appended.size === 0) return;
-    const offsets = [...this.appended.values()];
-    this.appended.clear();
-    this.lastCommit = Date.now();
-    await this.consumer.commitOffsets(offsets);
   }
 }

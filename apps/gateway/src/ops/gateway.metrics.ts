@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { PartitionLag } from '@kopir/messaging';
 
 /** The gateway's Prometheus metrics; one registry per gateway instance (tests run several in one process). */
 export class GatewayMetrics {
@@ -42,6 +43,45 @@ export class GatewayMetrics {
       const next = this.crlNextUpdate();
       if (next) this.crlExpiry.set(next.getTime() / 1000);
       else this.crlExpiry.reset();
+    },
+  });
+
+  /**
+   * Where the Kafka lag gauges read from: start-gateway wires a measurement through the admin client, cached for a
+   * few seconds, so that both gauges of one scrape share one measurement.
+   */
+  kafkaLag: () => Promise<readonly PartitionLag[]> = () => Promise.resolve([]);
+
+  readonly kafkaLagMessages = new Gauge({
+    name: 'kopir_gateway_kafka_lag_messages',
+    help:
+      'Messages a consumer group has not committed yet, by group, topic and partition: the adapters of every provider ' +
+      'system of the federation (kopir.req.<agency>), the audit service (kopir.audit) and this gateway (its replies)',
+    labelNames: ['group', 'topic', 'partition'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      this.kafkaLagMessages.reset();
+      try {
+        for (const { groupId, topic, partition, lag } of await this.kafkaLag()) {
+          this.kafkaLagMessages.set({ group: groupId, topic, partition: String(partition) }, lag);
+        }
+      } catch {
+        // No stale figures: the series disappear and kopir_gateway_kafka_lag_up says why.
+      }
+    },
+  });
+
+  readonly kafkaLagUp = new Gauge({
+    name: 'kopir_gateway_kafka_lag_up',
+    help: '1 when the last Kafka lag measurement succeeded; 0 when the broker did not answer it in time',
+    registers: [this.registry],
+    collect: async () => {
+      try {
+        await this.kafkaLag();
+        this.kafkaLagUp.set(1);
+      } catch {
+        this.kafkaLagUp.set(0);
+      }
     },
   });
 
