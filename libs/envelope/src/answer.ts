@@ -16,8 +16,11 @@ export interface Answer {
   readonly envelopeDigest: string;
   /** `ok`, or a stable error code (libs/contracts ERROR_CODES) the provider answered with. */
   readonly status: string;
+  /**
+   * Always the plaintext: the signature covers what the consumer receives. An answer crosses Kafka encrypted as a
+   * whole (encryptAnswer), never with an encrypted body under the signature.
+   */
   readonly body?: unknown;
-  readonly bodyJwe?: string;
   readonly iat: number;
 }
 
@@ -27,7 +30,7 @@ export interface Answer {
  */
 export async function signAnswer(
   envelopeJws: string,
-  answer: { readonly requestId: string; readonly status: string; readonly body?: unknown; readonly bodyJwe?: string },
+  answer: { readonly requestId: string; readonly status: string; readonly body?: unknown },
   key: KeyObject,
   options: { readonly kid: string; readonly now?: Date },
 ): Promise<string> {
@@ -54,6 +57,10 @@ export async function verifyAnswer(
   });
   if (payload.v !== 1 || typeof payload.status !== 'string' || typeof payload.requestId !== 'string') {
     throw new SignatureInvalidError('The answer is malformed');
+  }
+  if ('bodyJwe' in payload) {
+    // The consumer checks the signature over the plaintext body; one signed over a ciphertext it could not check.
+    throw new SignatureInvalidError('An answer signs its plaintext body, not a bodyJwe');
   }
   if (payload.envelopeDigest !== envelopeDigest(envelopeJws)) {
     throw new SignatureInvalidError('The answer is not bound to this request envelope');

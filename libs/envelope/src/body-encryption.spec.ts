@@ -1,11 +1,18 @@
 import { createSecretKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { CompactEncrypt, compactDecrypt } from 'jose';
 import {
+  ANSWER_JWE_TYP,
   BODY_JWE_TYP,
+  decryptAnswer,
   decryptBody,
+  encryptAnswer,
   encryptBody,
   envelopeBody,
+  signAnswer,
   signEnvelope,
+  verifyAnswer,
+  verifyDetachedAnswer,
+  detachAnswer,
   verifyEnvelope,
   type EnvelopeFields,
 } from './index';
@@ -186,5 +193,89 @@ describe('an envelope carrying bodyJwe', () => {
     const jws = await signEnvelope({ ...fields, bodyJwe: elsewhere }, gateway.privateKey, { kid: 'g' });
     const envelope = await verifyEnvelope(jws, gateway.publicKey);
     expect(await code(envelopeBody(envelope, provider.privateKey))).toBe('signature_invalid');
+  });
+});
+
+describe('a key chosen by kid (a recipient with its current and previous key)', () => {
+  const keyring = (kid: string | undefined) =>
+    kid === 'current' ? provider.privateKey : kid === 'previous' ? otherProvider.privateKey : undefined;
+
+  it('opens what was encrypted to either key, and refuses a kid it does not hold', async () => {
+    const toCurrent = await encryptBody(body, provider.publicKey, { kid: 'current' });
+    const toPrevious = await encryptBody(body, otherProvider.publicKey, { kid: 'previous' });
+    expect(await decryptBody(toCurrent, keyring)).toEqual(body);
+    expect(await decryptBody(toPrevious, keyring)).toEqual(body);
+    const unknown = await encryptBody(body, provider.publicKey, { kid: 'retired' });
+    expect(await code(decryptBody(unknown, keyring))).toBe('signature_invalid');
+    const none = await encryptBody(body, provider.publicKey);
+    expect(await code(decryptBody(none, keyring))).toBe('signature_invalid');
+    // A kid that names the other key: the key agreement fails, nothing is returned.
+    const lying = await encryptBody(body, provider.publicKey, { kid: 'previous' });
+    expect(await code(decryptBody(lying, keyring))).toBe('signature_invalid');
+  });
+});
+
+describe('encryptAnswer / decryptAnswer (the signed answer, encrypted whole to the gateway)', () => {
+  const answerKey = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const envelopeJws = 'eyJhbGciOiJFUzI1NiJ9.e30.c2ln';
+  const answerBody = { iin: '900101300123', firstName: 'Әлия' };
+
+  it('keeps the signature over the plaintext body: the decrypted answer verifies, and detached as the consumer gets it', async () => {
+    const jws = await signAnswer(
+      envelopeJws,
+      { requestId: RID, status: 'ok', body: answerBody },
+      answerKey.privateKey,
+      {
+        kid: 'p',
+      },
+    );
+    const jwe = await encryptAnswer(jws, gateway.publicKey, { kid: 'gw', requestId: RID });
+    expect(jwe.split('.')).toHaveLength(5);
+    const header = JSON.parse(Buffer.from(part(jwe, 0), 'base64url').toString()) as Record<string, unknown>;
+    expect(header).toMatchObject({ alg: 'ECDH-ES', enc: 'A256GCM', typ: ANSWER_JWE_TYP, kid: 'gw', 'kopir-rid': RID });
+    expect(await decryptAnswer(jwe, gateway.privateKey, { requestId: RID })).toBe(jws);
+    const answer = await verifyAnswer(jws, envelopeJws, answerKey.publicKey, { requestId: RID });
+    expect(answer.body).toEqual(answerBody);
+    const detached = detachAnswer(jws, answer);
+    await expect(
+      verifyDetachedAnswer(detached, { requestId: RID, body: answerBody }, answerKey.publicKey),
+    ).resolves.toBeDefined();
+  });
+
+  it('refuses another key, another request id, a tampered part, and a body JWE offered as an answer', async () => {
+    const jws = await signAnswer(
+      envelopeJws,
+      { requestId: RID, status: 'ok', body: answerBody },
+      answerKey.privateKey,
+      {
+        kid: 'p',
+      },
+    );
+    const jwe = await encryptAnswer(jws, gateway.publicKey, { requestId: RID });
+    expect(await code(decryptAnswer(jwe, provider.privateKey, { requestId: RID }))).toBe('signature_invalid');
+    expect(await code(decryptAnswer(jwe, gateway.privateKey, { requestId: 'another' }))).toBe('signature_invalid');
+    expect(await code(decryptAnswer(flip(jwe, 3), gateway.privateKey, { requestId: RID }))).toBe('signature_invalid');
+    const bodyJwe = await encryptBody(answerBody, gateway.publicKey, { requestId: RID });
+    expect(await code(decryptAnswer(bodyJwe, gateway.privateKey, { requestId: RID }))).toBe('signature_invalid');
+    // and an answer JWE offered as a body
+    expect(await code(decryptBody(jwe, gateway.privateKey, { requestId: RID }))).toBe('signature_invalid');
+  });
+
+  it('encrypts only a compact JWS, and refuses a plaintext that is not one', async () => {
+    expect(await code(encryptAnswer('{"status":"ok"}', gateway.publicKey))).toBe('request_invalid');
+    const notJws = await new CompactEncrypt(new TextEncoder().encode('{"body":1}'))
+      .setProtectedHeader({ alg: 'ECDH-ES', enc: 'A256GCM', typ: ANSWER_JWE_TYP })
+      .encrypt(gateway.publicKey);
+    expect(await code(decryptAnswer(notJws, gateway.privateKey))).toBe('signature_invalid');
+  });
+
+  it('verifyAnswer refuses an answer signed over a bodyJwe (the consumer could not check its body)', async () => {
+    const signed = await signAnswer(
+      envelopeJws,
+      { requestId: RID, status: 'ok', ...{ bodyJwe: 'x.y.z' } },
+      answerKey.privateKey,
+      { kid: 'p' },
+    );
+    expect(await code(verifyAnswer(signed, envelopeJws, answerKey.publicKey))).toBe('signature_invalid');
   });
 });

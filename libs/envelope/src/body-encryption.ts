@@ -1,11 +1,18 @@
 import type { KeyObject } from 'node:crypto';
 import { CompactEncrypt, compactDecrypt, decodeProtectedHeader, type CompactJWEHeaderParameters } from 'jose';
 import { canonicalize } from './canonicalize';
+import { ANSWER_TYP } from './answer';
 import type { Envelope } from './envelope';
 import { EnvelopeInvalidError, SignatureInvalidError } from './errors';
 
-/** The `typ` of an encrypted envelope or answer body. */
+/** The `typ` of an encrypted envelope body. */
 export const BODY_JWE_TYP = 'kopir-body+jwe';
+/**
+ * The `typ` of an encrypted provider answer: the whole answer JWS, signed over the plaintext body, then encrypted
+ * to the gateway (sign-then-encrypt, as RFC 7519 §11.2 nests a JWS in a JWE), so the signature the consumer checks
+ * is the one the provider made.
+ */
+export const ANSWER_JWE_TYP = 'kopir-answer+jwe';
 
 /**
  * Key management algorithms Köpir encrypts and decrypts bodies with (RFC 7518 §4.6): ECDH-ES direct key agreement
@@ -29,6 +36,12 @@ export interface EncryptBodyOptions {
    */
   readonly requestId?: string;
 }
+
+/**
+ * The private key to decrypt with, or a function from the JWE's `kid` to it (undefined: no such key here), so that
+ * a recipient holding its current and its previous key during a rotation opens what was encrypted to either.
+ */
+export type DecryptionKey = KeyObject | ((kid: string | undefined) => KeyObject | undefined);
 
 /** Options of {@link decryptBody}. */
 export interface DecryptBodyOptions {
@@ -59,7 +72,7 @@ function fitsEcdh(key: KeyObject): boolean {
 /**
  * Encrypts a JSON body to the provider's public key: compact JWE (RFC 7516) with ECDH-ES key agreement and A256GCM
  * over the body's RFC 8785 canonical JSON, so Kafka operators and anyone reading the topic see only ciphertext. The
- * gateway puts the result in the envelope's `bodyJwe` (and the provider in its answer's), which the outer JWS signs.
+ * gateway puts the result in the envelope's `bodyJwe`, which the envelope's JWS signs.
  *
  * @throws EnvelopeInvalidError when the key is not a public P-256, P-384 or X25519 key, or the body is not I-JSON.
  */
@@ -68,13 +81,7 @@ export async function encryptBody(
   recipient: KeyObject,
   options: EncryptBodyOptions = {},
 ): Promise<string> {
-  if (recipient.type !== 'public' || !fitsEcdh(recipient)) {
-    throw new EnvelopeInvalidError('Bodies are encrypted to a public P-256, P-384 or X25519 key');
-  }
-  const header: CompactJWEHeaderParameters = { alg: 'ECDH-ES', enc: 'A256GCM', typ: BODY_JWE_TYP, cty: 'json' };
-  if (options.kid !== undefined) header.kid = options.kid;
-  if (options.requestId !== undefined) header['kopir-rid'] = options.requestId;
-  return new CompactEncrypt(new TextEncoder().encode(canonicalize(body))).setProtectedHeader(header).encrypt(recipient);
+  return seal(new TextEncoder().encode(canonicalize(body)), recipient, BODY_JWE_TYP, 'json', options);
 }
 
 /**
@@ -85,12 +92,76 @@ export async function encryptBody(
  *   tag, an algorithm outside the allow-list, a different request id, a body that is not JSON); the message never
  *   says more than which check failed.
  */
-export async function decryptBody(jwe: string, key: KeyObject, options: DecryptBodyOptions = {}): Promise<unknown> {
-  const keyManagementAlgorithms = narrow(options.algorithms, KEY_MANAGEMENT_ALGORITHMS, 'JWE algorithms');
-  const contentEncryptionAlgorithms = narrow(options.encryptions, CONTENT_ENCRYPTION_ALGORITHMS, 'JWE encryptions');
+export async function decryptBody(jwe: string, key: DecryptionKey, options: DecryptBodyOptions = {}): Promise<unknown> {
+  const plaintext = await open(jwe, key, BODY_JWE_TYP, options);
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(plaintext)) as unknown;
+  } catch {
+    throw new SignatureInvalidError('The encrypted body is not JSON');
+  }
+}
+
+/**
+ * Encrypts a provider's signed answer (the compact JWS {@link signAnswer} made, unchanged) to the gateway's public
+ * key, bound to the request id like a body. The signature inside still covers the plaintext body, so the gateway,
+ * having decrypted it, verifies and forwards exactly what it would have received in clear.
+ *
+ * @throws EnvelopeInvalidError when the key does not fit or the answer is not a compact JWS.
+ */
+export async function encryptAnswer(
+  answerJws: string,
+  recipient: KeyObject,
+  options: EncryptBodyOptions = {},
+): Promise<string> {
+  if (!COMPACT_JWS.test(answerJws)) throw new EnvelopeInvalidError('Only a compact answer JWS is encrypted');
+  return seal(new TextEncoder().encode(answerJws), recipient, ANSWER_JWE_TYP, ANSWER_TYP, options);
+}
+
+/**
+ * Decrypts what {@link encryptAnswer} made, with the gateway's private key, and returns the answer JWS inside (still
+ * to be verified with verifyAnswer: decryption proves only that it was encrypted to this key).
+ *
+ * @throws SignatureInvalidError as {@link decryptBody} does, and when the plaintext is not a compact JWS.
+ */
+export async function decryptAnswer(
+  jwe: string,
+  key: DecryptionKey,
+  options: DecryptBodyOptions = {},
+): Promise<string> {
+  const plaintext = Buffer.from(await open(jwe, key, ANSWER_JWE_TYP, options)).toString('latin1');
+  if (!COMPACT_JWS.test(plaintext)) throw new SignatureInvalidError('The encrypted answer is not a compact JWS');
+  return plaintext;
+}
+
+/** Three base64url parts: what a compact JWS looks like before anyone verifies it. */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+$/;
+
+function assertDecryptionKey(key: KeyObject): void {
   if (key.type !== 'private' || !fitsEcdh(key)) {
     throw new EnvelopeInvalidError('Bodies are decrypted with a private P-256, P-384 or X25519 key');
   }
+}
+
+async function seal(
+  plaintext: Uint8Array,
+  recipient: KeyObject,
+  typ: string,
+  cty: string,
+  options: EncryptBodyOptions,
+): Promise<string> {
+  if (recipient.type !== 'public' || !fitsEcdh(recipient)) {
+    throw new EnvelopeInvalidError('Bodies are encrypted to a public P-256, P-384 or X25519 key');
+  }
+  const header: CompactJWEHeaderParameters = { alg: 'ECDH-ES', enc: 'A256GCM', typ, cty };
+  if (options.kid !== undefined) header.kid = options.kid;
+  if (options.requestId !== undefined) header['kopir-rid'] = options.requestId;
+  return new CompactEncrypt(plaintext).setProtectedHeader(header).encrypt(recipient);
+}
+
+async function open(jwe: string, key: DecryptionKey, typ: string, options: DecryptBodyOptions): Promise<Uint8Array> {
+  const keyManagementAlgorithms = narrow(options.algorithms, KEY_MANAGEMENT_ALGORITHMS, 'JWE algorithms');
+  const contentEncryptionAlgorithms = narrow(options.encryptions, CONTENT_ENCRYPTION_ALGORITHMS, 'JWE encryptions');
+  if (typeof key !== 'function') assertDecryptionKey(key);
   let header: Record<string, unknown>;
   try {
     header = decodeProtectedHeader(jwe);
@@ -104,21 +175,20 @@ export async function decryptBody(jwe: string, key: KeyObject, options: DecryptB
   if (!contentEncryptionAlgorithms.includes(header.enc as ContentEncryptionAlgorithm)) {
     throw new SignatureInvalidError(`JWE encryption ${JSON.stringify(header.enc)} is not allowed`);
   }
-  if (header.typ !== BODY_JWE_TYP) throw new SignatureInvalidError('The encrypted body has the wrong typ');
+  if (header.typ !== typ) throw new SignatureInvalidError('The encrypted body has the wrong typ');
   if (options.requestId !== undefined && header['kopir-rid'] !== options.requestId) {
     throw new SignatureInvalidError('The encrypted body belongs to another request');
   }
-  let plaintext: Uint8Array;
+  const privateKey = typeof key === 'function' ? key(typeof header.kid === 'string' ? header.kid : undefined) : key;
+  if (privateKey === undefined) {
+    throw new SignatureInvalidError('The encrypted body is for a key this recipient does not hold');
+  }
+  assertDecryptionKey(privateKey);
   try {
-    ({ plaintext } = await compactDecrypt(jwe, key, { keyManagementAlgorithms, contentEncryptionAlgorithms }));
+    return (await compactDecrypt(jwe, privateKey, { keyManagementAlgorithms, contentEncryptionAlgorithms })).plaintext;
   } catch {
     // jose's message could say which step failed; the caller only needs to know that it did not decrypt.
     throw new SignatureInvalidError('The encrypted body does not decrypt with this key');
-  }
-  try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(plaintext)) as unknown;
-  } catch {
-    throw new SignatureInvalidError('The encrypted body is not JSON');
   }
 }
 
@@ -128,7 +198,7 @@ export async function decryptBody(jwe: string, key: KeyObject, options: DecryptB
  */
 export async function envelopeBody(
   envelope: Pick<Envelope, 'requestId' | 'body' | 'bodyJwe'>,
-  key: KeyObject | undefined,
+  key: DecryptionKey | undefined,
   options: Omit<DecryptBodyOptions, 'requestId'> = {},
 ): Promise<unknown> {
   if (envelope.bodyJwe === undefined) return envelope.body;

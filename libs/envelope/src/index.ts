@@ -6,14 +6,18 @@
 export { ANSWER_TYP, signAnswer, verifyAnswer, type Answer } from './answer';
 export { detachAnswer, verifyDetachedAnswer, type DetachedAnswer } from './detached-answer';
 export {
+  ANSWER_JWE_TYP,
   BODY_JWE_TYP,
   CONTENT_ENCRYPTION_ALGORITHMS,
   KEY_MANAGEMENT_ALGORITHMS,
+  decryptAnswer,
   decryptBody,
+  encryptAnswer,
   encryptBody,
   envelopeBody,
   type ContentEncryptionAlgorithm,
   type DecryptBodyOptions,
+  type DecryptionKey,
   type EncryptBodyOptions,
   type KeyManagementAlgorithm,
 } from './body-encryption';
