@@ -29,7 +29,13 @@ export {
   type KeyFiles,
   type SystemFiles,
 } from './dev/dev-pki-paths';
-export { initDevPki, publicKeyOf, type InitDevPkiOptions, type InitDevPkiResult } from './dev/init-dev-pki';
+export {
+  ensureEncryptionKey,
+  initDevPki,
+  publicKeyOf,
+  type InitDevPkiOptions,
+  type InitDevPkiResult,
+} from './dev/init-dev-pki';
 export { PkiDirectory, kafkaClientProperties, type CertificateRecord } from './dev/pki-directory';
 export { ClientCertificateInvalidError, KeyMaterialInvalidError } from './errors';
 export { certificateFingerprint } from './keys/fingerprint';
@@ -44,7 +50,7 @@ export {
   type SigningKeyAlgorithm,
 } from './keys/generate-key-pair';
 export { exportPkcs12, type Pkcs12Options } from './keys/export-pkcs12';
-export { jwkToPublicKey, keyThumbprint, publicKeyToJwk, type PublicJwk } from './keys/jwk';
+export { jwkToPublicKey, keyThumbprint, keysByKid, publicKeyToJwk, type PublicJwk } from './keys/jwk';
 export { loadPrivateKey, loadPublicKey, privateKeyToPem, publicKeyToPem, type PemSource } from './keys/load-key';
 export {
   identityFromPeerCertificate,

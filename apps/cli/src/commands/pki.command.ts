@@ -6,6 +6,7 @@ import {
   CERTIFICATE_KINDS,
   KEY_TYPES,
   PkiDirectory,
+  ensureEncryptionKey,
   initDevPki,
   isCertificateKind,
   isKeyType,
@@ -76,7 +77,7 @@ export function registerPkiCommands(program: Command, out: Output): void {
     pki
       .command('issue')
       .description(
-        "issue a system's TLS + signing certificates, an officer's, a Kafka client's, or a Kafka broker's certificate",
+        "issue a system's TLS + signing certificates (and its encryption key), an officer's, a Kafka client's, or a Kafka broker's certificate",
       )
       .option('--system <agency/system>', 'a system, e.g. psc/front-office')
       .option('--officer <name>', 'a security officer or auditor, e.g. officer')
@@ -109,8 +110,15 @@ export function registerPkiCommands(program: Command, out: Output): void {
         : options.officer !== undefined
           ? await directory.issueOfficer(options.officer, { keyType: type })
           : await directory.issueKafkaClient(options.kafka ?? '', { keyType: type });
-    if (issued.length === 0) out.stdout('a valid certificate already exists; nothing changed (revoke it to replace)\n');
+    // A system's encryption key is not certified: created once, kept across certificate renewals (rotation:
+    // docs/operators.md), published in the federation by `federation init` / `adapter register`.
+    const keyFiles =
+      options.system === undefined ? [] : ensureEncryptionKey(directory.paths.system(options.system).encryption);
+    if (issued.length === 0 && keyFiles.length === 0) {
+      out.stdout('a valid certificate already exists; nothing changed (revoke it to replace)\n');
+    }
     printIssued(out, issued);
+    for (const file of keyFiles.filter((f) => f.endsWith('.key.pem'))) out.stdout(`encryption key ${file}\n`);
   });
 
   dirOption(

@@ -15,6 +15,16 @@ export interface SystemFiles {
   readonly dir: string;
   readonly tls: CertificateFiles;
   readonly signing: CertificateFiles;
+  /**
+   * Its P-256 encryption key (ECDH-ES, not certified: its public JWK is published in the federation document), to
+   * which the gateway encrypts request bodies. A third key, so that no key both signs and decrypts.
+   */
+  readonly encryption: KeyFiles;
+  /**
+   * Where a rotation keeps the encryption key it replaced (`encryption.previous.key.pem`) until nothing encrypted to
+   * it can still arrive; adapters load it beside the current key while it exists (docs/operators.md).
+   */
+  readonly previousEncryption: KeyFiles;
 }
 
 /**
@@ -44,8 +54,11 @@ export interface DevPkiPaths {
   readonly crl: string;
   readonly issuingCrl: string;
   readonly rootCrl: string;
-  /** The gateway's TLS server certificate (serverAuth; DNS localhost, IP 127.0.0.1) and its envelope signing key. */
-  readonly gateway: CertificateFiles & { readonly signing: KeyFiles };
+  /**
+   * The gateway's TLS server certificate (serverAuth; DNS localhost, IP 127.0.0.1), its envelope signing key and its
+   * P-256 encryption key (providers encrypt their answers to it; published in the federation's gateways).
+   */
+  readonly gateway: CertificateFiles & { readonly signing: KeyFiles; readonly encryption: KeyFiles };
   /** The federation authority's ES256 key: signs the federation document. Not issued by the CA. */
   readonly federationAuthority: KeyFiles;
   /** The audit service's Ed25519 key for C2SP signed-note checkpoints. Not issued by the CA. */
@@ -94,14 +107,20 @@ export function devPkiPaths(root: string): DevPkiPaths {
     crl: join(ca, 'crl.pem'),
     issuingCrl: join(ca, 'issuing-ca.crl.pem'),
     rootCrl: join(ca, 'root-ca.crl.pem'),
-    gateway: { ...pair(gateway, 'tls'), signing: keys(gateway, 'signing') },
+    gateway: { ...pair(gateway, 'tls'), signing: keys(gateway, 'signing'), encryption: keys(gateway, 'encryption') },
     federationAuthority: keys(join(root, 'federation'), 'authority'),
     auditCheckpoint: keys(join(root, 'audit'), 'checkpoint'),
     auditTls: pair(join(root, 'audit'), 'tls'),
     system(id: string): SystemFiles {
       const { agency, system } = parseSystemId(id);
       const dir = join(root, 'systems', agency, system);
-      return { dir, tls: pair(dir, 'tls'), signing: pair(dir, 'signing') };
+      return {
+        dir,
+        tls: pair(dir, 'tls'),
+        signing: pair(dir, 'signing'),
+        encryption: keys(dir, 'encryption'),
+        previousEncryption: keys(dir, 'encryption.previous'),
+      };
     },
     officer(name: string): CertificateFiles {
       if (!isPrincipalName(name)) throw new KeyMaterialInvalidError(`Invalid officer name ${JSON.stringify(name)}`);

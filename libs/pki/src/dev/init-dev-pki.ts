@@ -46,6 +46,21 @@ function loadOrCreateKey(files: KeyFiles, type: KeyType, created: string[], root
   return privateKey;
 }
 
+/**
+ * Creates a P-256 encryption key pair (ECDH-ES, RFC 7518 §4.6) at `files` unless its private key exists: what `pki
+ * init` does for the gateway and the reference systems and `pki issue --system` for any system. Its own key, never
+ * the signing key's: one key, one purpose.
+ *
+ * @returns the files written (empty when the key existed).
+ */
+export function ensureEncryptionKey(files: KeyFiles): string[] {
+  if (existsSync(files.key)) return [];
+  const { privateKey } = generateKeyPair('P-256');
+  writeAtomic(files.key, privateKeyToPem(privateKey), 0o600);
+  writeAtomic(files.publicKey, publicKeyToPem(privateKey), 0o644);
+  return [files.key, files.publicKey];
+}
+
 function recordCa(pki: PkiDirectory, ca: CertificateAuthority, kind: 'root-ca' | 'issuing-ca', file: string): void {
   const cert = ca.certificate;
   pki.record({
@@ -62,9 +77,9 @@ function recordCa(pki: PkiDirectory, ca: CertificateAuthority, kind: 'root-ca' |
 
 /**
  * Creates (or completes) a development PKI in `root` (certs/dev): root and issuing CA, CRLs, the gateway's TLS
- * certificate (DNS localhost, IP 127.0.0.1) and signing key, the audit service's TLS server certificate, the federation authority's ES256 key, the audit
+ * certificate (DNS localhost, IP 127.0.0.1), signing key and encryption key, the audit service's TLS server certificate, the federation authority's ES256 key, the audit
  * checkpoint Ed25519 key, and for the reference deployment the systems psc/front-office, mju/population,
- * mia/vehicles and src/tax, officers `officer` and `auditor`, Kafka client certificates, and the Kafka brokers'
+ * mia/vehicles and src/tax (each with its encryption key), officers `officer` and `auditor`, Kafka client certificates, and the Kafka brokers'
  * server certificates and PEM keystores for docker-compose.yml (kafka-1..3, plus the CLI tools' client.properties).
  *
  * Idempotent: whatever exists is kept, only what is missing is made, so a second run changes nothing (except
@@ -124,6 +139,7 @@ export async function initDevPki(root: string, options: InitDevPkiOptions = {}):
   );
   issued(audit ? [audit] : [], [paths.auditTls.cert, paths.auditTls.key]);
   loadOrCreateKey(paths.gateway.signing, 'P-256', created, root);
+  created.push(...ensureEncryptionKey(paths.gateway.encryption).map(rel));
   loadOrCreateKey(paths.federationAuthority, 'P-256', created, root);
   loadOrCreateKey(paths.auditCheckpoint, 'Ed25519', created, root);
 
@@ -131,6 +147,7 @@ export async function initDevPki(root: string, options: InitDevPkiOptions = {}):
     const files = paths.system(system);
     const certs = await pki.issueSystem(system, { now: options.now });
     issued(certs, certs.length > 0 ? [files.tls.cert, files.tls.key, files.signing.cert, files.signing.key] : []);
+    created.push(...ensureEncryptionKey(files.encryption).map(rel));
   }
   for (const officer of options.officers ?? REFERENCE_OFFICERS) {
     const files = paths.officer(officer);

@@ -78,3 +78,13 @@ export function jwkToPublicKey(jwk: unknown): KeyObject {
     throw new KeyMaterialInvalidError('Malformed JWK', { cause });
   }
 }
+
+/**
+ * A lookup of `keys` by `kid` (their RFC 7638 thumbprints): how a recipient holding its current and, during a
+ * rotation, its previous encryption key picks the one a JWE names. A JWE without a kid gets the only key, if there
+ * is only one.
+ */
+export function keysByKid(keys: readonly KeyObject[]): (kid: string | undefined) => KeyObject | undefined {
+  const byKid = new Map(keys.map((key) => [keyThumbprint(key), key]));
+  return (kid) => (kid === undefined ? (keys.length === 1 ? keys[0] : undefined) : byKid.get(kid));
+}

@@ -5,6 +5,7 @@ import {
   generateSigningKey,
   jwkToPublicKey,
   keyThumbprint,
+  keysByKid,
   loadPrivateKey,
   loadPublicKey,
   privateKeyToPem,
@@ -86,6 +87,18 @@ describe('keys', () => {
     expect(publicKeyToJwk(a).kty).toBe('OKP');
     expect(keyThumbprint(a)).not.toBe(keyThumbprint(b));
     expect(keyThumbprint(a)).toBe(keyThumbprint(createPublicKey(publicKeyToPem(a))));
+  });
+
+  it('finds a private key by the thumbprint of its public half, and nothing for another kid', () => {
+    const current = generateKeyPair('P-256').privateKey;
+    const previous = generateKeyPair('P-256').privateKey;
+    const lookup = keysByKid([current, previous]);
+    expect(lookup(keyThumbprint(current))).toBe(current);
+    expect(lookup(keyThumbprint(createPublicKey(previous)))).toBe(previous);
+    expect(lookup(keyThumbprint(generateKeyPair('P-256').publicKey))).toBeUndefined();
+    // No kid: only a single key is a safe guess.
+    expect(lookup(undefined)).toBeUndefined();
+    expect(keysByKid([current])(undefined)).toBe(current);
   });
 
   it('refuses to fingerprint what is not a certificate', () => {
