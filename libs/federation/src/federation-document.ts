@@ -34,6 +34,12 @@ export interface GatewayDefinition {
   readonly name: string;
   /** Public keys by `kid` (the RFC 7638 thumbprint); several during a rotation, as for systems. */
   readonly signingKeys: readonly PublicJwk[];
+  /**
+   * The P-256 (or P-384) public key providers encrypt their answers to (ECDH-ES + A256GCM), `kid` its RFC 7638
+   * thumbprint: required as soon as any service requires encrypted bodies. A provider encrypts to the key of the
+   * gateway whose signing key signed the envelope.
+   */
+  readonly encryptionKey?: PublicJwk;
 }
 
 export interface Agency {
@@ -55,6 +61,14 @@ export interface SystemDefinition {
    * signed no longer needs checking. Empty until issued.
    */
   readonly signingKeys?: readonly PublicJwk[];
+  /**
+   * The P-256 (or P-384) public key the gateway encrypts request bodies to (ECDH-ES + A256GCM), `kid` its RFC 7638
+   * thumbprint; never one of its signing keys (one key, one purpose). One key: a rotation replaces it while the
+   * system still holds the previous private key for what is in flight (docs/operators.md).
+   */
+  readonly encryptionKey?: PublicJwk;
+  /** Every service of this system (as a provider) requires encrypted bodies; see ServiceDefinition.encryptBodies. */
+  readonly encryptBodies?: boolean;
 }
 
 /** A legal purpose a request may declare (`Kopir-Purpose`). */
@@ -92,6 +106,12 @@ export interface ServiceDefinition {
   /** JSON Schema (draft-07) of the full answer, before the field mask. */
   readonly response: Record<string, unknown>;
   readonly fields: readonly ServiceField[];
+  /**
+   * The request body and the answer cross Kafka only encrypted (the gateway encrypts the body to the provider's
+   * encryptionKey, the provider its signed answer to the gateway's). Default false; true when the provider system
+   * says so for all its services.
+   */
+  readonly encryptBodies?: boolean;
 }
 
 export interface RulePurpose {

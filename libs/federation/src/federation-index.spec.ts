@@ -102,3 +102,105 @@ describe('FederationIndex gateways', () => {
     expect(problems).toEqual(expect.arrayContaining(['gateways[0].signingKeys[0].kid', 'gateways[1].id']));
   });
 });
+
+describe('encrypted bodies in the federation', () => {
+  const gateway = generateSigningKey('ES256');
+  const gatewayEncryption = generateSigningKey('ES256');
+  const population = generateSigningKey('ES256');
+  const populationEncryption = generateSigningKey('ES256');
+  const base = sampleFederation(new Date('2026-06-01T10:00:00Z'));
+  const jwk = (pair: { publicKey: import('node:crypto').KeyObject }) => publicKeyToJwk(pair.publicKey);
+  /** person-by-iin (services[0], provider mju/population = agencies[1].systems[0]) requires encryption. */
+  function document(
+    change: { system?: object; service?: object; gateway?: object } = {},
+    flag: 'service' | 'system' = 'service',
+  ): FederationDocument {
+    return {
+      ...base,
+      gateways: [
+        {
+          id: 'gateway',
+          name: 'Gateway',
+          signingKeys: [jwk(gateway)],
+          encryptionKey: jwk(gatewayEncryption),
+          ...change.gateway,
+        },
+      ],
+      agencies: base.agencies.map((agency) => ({
+        ...agency,
+        systems: agency.systems.map((s) =>
+          s.id === 'mju/population'
+            ? {
+                ...s,
+                signingKeys: [jwk(population)],
+                encryptionKey: jwk(populationEncryption),
+                ...(flag === 'system' ? { encryptBodies: true } : {}),
+                ...change.system,
+              }
+            : s,
+        ),
+      })),
+      services: base.services.map((s, i) =>
+        i === 0 ? { ...s, ...(flag === 'service' ? { encryptBodies: true } : {}), ...change.service } : s,
+      ),
+    };
+  }
+  const problems = (doc: FederationDocument) => checkFederation(doc).map((p) => `${pathText(p.path)}: ${p.message}`);
+
+  it('is valid with both keys; the index says which services are encrypted and to which keys', () => {
+    for (const flag of ['service', 'system'] as const) {
+      const doc = document({}, flag);
+      expect(problems(doc)).toEqual([]);
+      const index = new FederationIndex(doc);
+      expect(index.encryptsBodies('mju/population/person-by-iin')).toBe(true);
+      expect(index.encryptsBodies('mju/population/address-history')).toBe(flag === 'system');
+      expect(index.encryptsBodies('src/tax/tax-debts')).toBe(false);
+      expect(index.encryptionKey('mju/population')?.key.equals(populationEncryption.publicKey)).toBe(true);
+      expect(index.encryptionKey('mju/population')?.kid).toBe(jwk(populationEncryption).kid);
+      expect(index.encryptionKey('src/tax')).toBeUndefined();
+      // By the kid of the gateway's signing key: the provider answers the gateway whose envelope it verified.
+      expect(index.gatewayEncryptionKey(jwk(gateway).kid)?.key.equals(gatewayEncryption.publicKey)).toBe(true);
+      expect(index.gatewayEncryptionKey(jwk(gatewayEncryption).kid)).toBeUndefined();
+    }
+  });
+
+  it('refuses a service that requires encryption when its provider publishes no key, naming both', () => {
+    expect(problems(document({ system: { encryptionKey: undefined } }))).toEqual([
+      'services[0].encryptBodies: service mju/population/person-by-iin requires encrypted bodies but its provider mju/population publishes no encryptionKey',
+    ]);
+    expect(problems(document({ system: { encryptionKey: undefined } }, 'system'))).toEqual([
+      'agencies[1].systems[0].encryptBodies: system mju/population requires encrypted bodies but publishes no encryptionKey',
+    ]);
+  });
+
+  it('refuses it when a gateway publishes no key (the answers are encrypted to the gateway)', () => {
+    expect(problems(document({ gateway: { encryptionKey: undefined } }))).toEqual([
+      expect.stringMatching(
+        /^gateways\[0\]\.encryptionKey: is required: service mju\/population\/person-by-iin requires encrypted bodies/,
+      ),
+    ]);
+    // Without any service requiring it, no key is needed anywhere.
+    expect(
+      problems(
+        document({
+          gateway: { encryptionKey: undefined },
+          system: { encryptionKey: undefined },
+          service: { encryptBodies: false },
+        }),
+      ),
+    ).toEqual([]);
+  });
+
+  it('refuses a signing key reused for encryption, a kid that is not the thumbprint, and a key ECDH-ES cannot use', () => {
+    expect(problems(document({ system: { encryptionKey: jwk(population) } }))).toEqual([
+      'agencies[1].systems[0].encryptionKey: must not be one of the signing keys',
+    ]);
+    expect(
+      problems(document({ gateway: { encryptionKey: { ...jwk(gatewayEncryption), kid: jwk(gateway).kid } } })),
+    ).toEqual([expect.stringMatching(/^gateways\[0\]\.encryptionKey\.kid: must be the key's RFC 7638 thumbprint/)]);
+    const ed25519 = publicKeyToJwk(generateSigningKey('EdDSA').publicKey);
+    expect(problems(document({ system: { encryptionKey: ed25519 } }))).toEqual([
+      'agencies[1].systems[0].encryptionKey: must be an EC P-256 or P-384 key (ECDH-ES)',
+    ]);
+  });
+});

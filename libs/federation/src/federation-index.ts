@@ -1,7 +1,17 @@
 import type { KeyObject } from 'node:crypto';
-import { jwkToPublicKey } from '@kopir/pki';
+import { jwkToPublicKey, type PublicJwk } from '@kopir/pki';
 import type { FederationDocument, Officer, ServiceDefinition, SystemDefinition } from './federation-document';
 import { OFFICER_URI_PREFIX } from './federation-document';
+
+/** A public key to encrypt to, with the kid (RFC 7638 thumbprint) the JWE header names it by. */
+export interface RecipientKey {
+  readonly kid: string;
+  readonly key: KeyObject;
+}
+
+function recipient(jwk: PublicJwk): RecipientKey {
+  return { kid: jwk.kid, key: jwkToPublicKey(jwk) };
+}
 
 /**
  * Lookups a service needs per request, built once per document: a system by id or by its TLS certificate
@@ -15,6 +25,10 @@ export class FederationIndex {
   private readonly services = new Map<string, ServiceDefinition>();
   private readonly officers = new Map<string, Officer>();
   private readonly gatewayKeys = new Map<string, KeyObject>();
+  private readonly encryptionKeys = new Map<string, RecipientKey>();
+  /** A gateway's encryption key by the kid of each of its signing keys: providers answer the gateway that asked. */
+  private readonly gatewayEncryptionKeys = new Map<string, RecipientKey>();
+  private readonly encrypted = new Set<string>();
 
   constructor(readonly document: FederationDocument) {
     for (const agency of document.agencies) {
@@ -23,13 +37,40 @@ export class FederationIndex {
         if (system.tlsCertificateSha256 !== undefined) this.byFingerprint.set(system.tlsCertificateSha256, system);
         // Validation has checked that every JWK parses and that its kid is its RFC 7638 thumbprint.
         this.keys.set(system.id, new Map((system.signingKeys ?? []).map((jwk) => [jwk.kid, jwkToPublicKey(jwk)])));
+        if (system.encryptionKey !== undefined) this.encryptionKeys.set(system.id, recipient(system.encryptionKey));
       }
     }
-    for (const service of document.services) this.services.set(service.id, service);
+    for (const service of document.services) {
+      this.services.set(service.id, service);
+      const provider = this.systems.get(service.id.split('/').slice(0, 2).join('/'));
+      if (service.encryptBodies === true || provider?.encryptBodies === true) this.encrypted.add(service.id);
+    }
     for (const officer of document.officers) this.officers.set(officer.certificateIdentity, officer);
     for (const gateway of document.gateways ?? []) {
-      for (const jwk of gateway.signingKeys) this.gatewayKeys.set(jwk.kid, jwkToPublicKey(jwk));
+      const encryption = gateway.encryptionKey === undefined ? undefined : recipient(gateway.encryptionKey);
+      for (const jwk of gateway.signingKeys) {
+        this.gatewayKeys.set(jwk.kid, jwkToPublicKey(jwk));
+        if (encryption !== undefined) this.gatewayEncryptionKeys.set(jwk.kid, encryption);
+      }
     }
+  }
+
+  /** Whether the service's bodies (request and answer) cross Kafka only encrypted: its own or its provider's flag. */
+  encryptsBodies(serviceId: string): boolean {
+    return this.encrypted.has(serviceId);
+  }
+
+  /** The public key the gateway encrypts a system's request bodies to, or undefined when it publishes none. */
+  encryptionKey(systemId: string): RecipientKey | undefined {
+    return this.encryptionKeys.get(systemId);
+  }
+
+  /**
+   * The encryption key of the gateway that signs envelopes under `signingKid` (a provider encrypts its answer to the
+   * gateway whose envelope it verified), or undefined.
+   */
+  gatewayEncryptionKey(signingKid: string): RecipientKey | undefined {
+    return this.gatewayEncryptionKeys.get(signingKid);
   }
 
   /** The public key `kid` of one of the federation's gateways: the only keys an adapter accepts envelopes under. */

@@ -43,5 +43,5 @@ export { FederationLoader, type FederationLoaderOptions, type FederationLogger }
 export { serviceValidators, type ServiceValidators } from './service-validators';
 export { FederationModule } from './federation.module';
 export { diffFederation, type FederationChange } from './diff-federation';
-export { FederationIndex } from './federation-index';
+export { FederationIndex, type RecipientKey } from './federation-index';
 export { openFederation, type FederationSettings } from './open-federation';

@@ -2,7 +2,7 @@ import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { parseAgencyCode, requestTopic } from '@kopir/contracts';
 import { jwkToPublicKey, keyThumbprint, type PublicJwk } from '@kopir/pki';
-import { OFFICER_URI_PREFIX, type FederationDocument } from './federation-document';
+import { OFFICER_URI_PREFIX, type FederationDocument, type SystemDefinition } from './federation-document';
 import { FEDERATION_SCHEMA } from './federation.schema';
 
 export type Path = readonly (string | number)[];
@@ -94,6 +94,9 @@ function checkReferences(doc: FederationDocument): RawProblem[] {
       if (systems.has(system.id)) problem(at, `system ${system.id} is defined twice`);
       systems.add(system.id);
       checkSigningKeys(system.signingKeys ?? [], ['agencies', a, 'systems', s, 'signingKeys']);
+      if (system.encryptionKey !== undefined) {
+        checkEncryptionKey(system.encryptionKey, system.signingKeys ?? [], ['agencies', a, 'systems', s]);
+      }
     }),
   );
   unique(
@@ -102,7 +105,12 @@ function checkReferences(doc: FederationDocument): RawProblem[] {
     (i) => ['gateways', i, 'id'],
     'gateway',
   );
-  (doc.gateways ?? []).forEach((gateway, g) => checkSigningKeys(gateway.signingKeys, ['gateways', g, 'signingKeys']));
+  (doc.gateways ?? []).forEach((gateway, g) => {
+    checkSigningKeys(gateway.signingKeys, ['gateways', g, 'signingKeys']);
+    if (gateway.encryptionKey !== undefined) {
+      checkEncryptionKey(gateway.encryptionKey, gateway.signingKeys, ['gateways', g]);
+    }
+  });
   function checkSigningKeys(keys: readonly PublicJwk[], at: Path): void {
     keys.forEach((jwk, k) => {
       const where: Path = [...at, k];
@@ -115,6 +123,22 @@ function checkReferences(doc: FederationDocument): RawProblem[] {
         problem(where, `is not a usable public key: ${(error as Error).message}`);
       }
     });
+  }
+  /** An ECDH-ES recipient key (RFC 7518 §4.6): EC P-256 or P-384, its kid its thumbprint, and not a signing key. */
+  function checkEncryptionKey(jwk: PublicJwk, signingKeys: readonly PublicJwk[], owner: Path): void {
+    const where: Path = [...owner, 'encryptionKey'];
+    if (jwk.kty !== 'EC' || (jwk.crv !== 'P-256' && jwk.crv !== 'P-384')) {
+      problem(where, 'must be an EC P-256 or P-384 key (ECDH-ES)');
+      return;
+    }
+    try {
+      const thumbprint = keyThumbprint(jwkToPublicKey(jwk));
+      if (jwk.kid !== thumbprint) problem([...where, 'kid'], `must be the key's RFC 7638 thumbprint ${thumbprint}`);
+      // One key, one purpose: a key that signs must not also decrypt (RFC 7517 §4.2 "use" makes the same point).
+      if (signingKeys.some((k) => k.kid === thumbprint)) problem(where, 'must not be one of the signing keys');
+    } catch (error) {
+      problem(where, `is not a usable public key: ${(error as Error).message}`);
+    }
   }
   const purposes = unique(
     doc.purposes,
@@ -168,6 +192,7 @@ function checkReferences(doc: FederationDocument): RawProblem[] {
     );
     serviceFields.set(service.id, names);
   });
+  checkEncryptionRequirements(doc, problem);
 
   unique(
     doc.officers,
@@ -225,4 +250,46 @@ function checkReferences(doc: FederationDocument): RawProblem[] {
     }
   });
   return problems;
+}
+
+/**
+ * Encrypted bodies need keys on both ends: the provider's, for the request body, and every gateway's, for the answer
+ * (a provider encrypts to the gateway that signed the envelope). A requirement without them would refuse every call.
+ */
+function checkEncryptionRequirements(doc: FederationDocument, problem: (path: Path, message: string) => void): void {
+  const systems = new Map<string, { system: SystemDefinition; at: Path }>();
+  doc.agencies.forEach((agency, a) =>
+    agency.systems.forEach((system, s) => systems.set(system.id, { system, at: ['agencies', a, 'systems', s] })),
+  );
+  for (const { system, at } of systems.values()) {
+    if (system.encryptBodies === true && system.encryptionKey === undefined) {
+      problem([...at, 'encryptBodies'], `system ${system.id} requires encrypted bodies but publishes no encryptionKey`);
+    }
+  }
+  let first: string | undefined;
+  for (const [i, service] of doc.services.entries()) {
+    const provider = systems.get(service.id.split('/').slice(0, 2).join('/'));
+    if (service.encryptBodies !== true && provider?.system.encryptBodies !== true) continue;
+    first ??= service.id;
+    // A system that requires encryption for all its services is reported once, above.
+    if (
+      provider !== undefined &&
+      provider.system.encryptBodies !== true &&
+      provider.system.encryptionKey === undefined
+    ) {
+      problem(
+        ['services', i, 'encryptBodies'],
+        `service ${service.id} requires encrypted bodies but its provider ${provider.system.id} publishes no encryptionKey`,
+      );
+    }
+  }
+  if (first === undefined) return;
+  (doc.gateways ?? []).forEach((gateway, g) => {
+    if (gateway.encryptionKey === undefined) {
+      problem(
+        ['gateways', g, 'encryptionKey'],
+        `is required: service ${first} requires encrypted bodies, and providers encrypt their answers to gateway ${gateway.id}`,
+      );
+    }
+  });
 }
