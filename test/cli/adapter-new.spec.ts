@@ -141,6 +141,9 @@ module.exports = { ...base, displayName: 'scaffold', rootDir: ${JSON.stringify(d
     expect(after.services.find((s) => s.id === 'moh/health/record-by-iin')?.topic).toBe('kopir.req.moh');
     const system = after.agencies.find((a) => a.code === 'moh')?.systems.find((s) => s.id === 'moh/health');
     expect(system?.signingKeys?.length).toBe(1);
+    // `pki issue --system` made its encryption key, published beside (never as) its signing key.
+    expect(system?.encryptionKey?.kid).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(system?.signingKeys?.map((k) => k.kid)).not.toContain(system?.encryptionKey?.kid);
     expect(system?.tlsCertificateSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(
       await runCli(
@@ -201,6 +204,7 @@ module.exports = { ...base, displayName: 'scaffold', rootDir: ${JSON.stringify(d
         GATEWAY_TLS_CA: paths.chain,
         GATEWAY_TLS_CRL: paths.crl,
         GATEWAY_SIGNING_KEY: paths.gateway.signing.key,
+        GATEWAY_ENCRYPTION_KEYS: paths.gateway.encryption.key,
       }),
       kafka,
       federation: { ...settings, quotaInstances: 1 },

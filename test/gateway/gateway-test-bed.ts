@@ -1,7 +1,9 @@
 /**
  * The in-process gateway the test/gateway suites share: a development PKI and signed federation in a temporary
  * directory, the embedded broker, a provider adapter for mju/population written over the same envelope (each suite
- * decides what it answers), and a gateway started with startGateway over real mutual TLS.
+ * decides what it answers), and a gateway started with startGateway over real mutual TLS. The development
+ * federation requires encrypted bodies of mju/population: the bed's `answer` encrypts as a provider must, unless the
+ * bed is started with `{ encryptBodies: false }`.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,8 +12,8 @@ import type { KeyObject } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { gatewayConfigSpec, loadConfig } from '@kopir/config';
 import { requestTopic, type AgencyCode } from '@kopir/contracts';
-import { signAnswer, verifyEnvelope, type Envelope } from '@kopir/envelope';
-import { FederationIndex, verifyFederation } from '@kopir/federation';
+import { encryptAnswer, envelopeBody, signAnswer, verifyEnvelope, type Envelope } from '@kopir/envelope';
+import { FederationIndex, FederationYaml, verifyFederation } from '@kopir/federation';
 import { startBroker, type RunningBroker } from '@kopir/kafka-broker';
 import {
   RequestConsumer,
@@ -44,8 +46,13 @@ export interface GatewayTestBed {
   readonly adapterOptions: RequestConsumerOptions;
   /** The gateway's environment, to start another instance with overrides. */
   gatewayEnv(overrides?: Record<string, string>): Record<string, string>;
-  /** The answer mju/population would sign: `body` bound to this envelope. */
+  /**
+   * The answer mju/population would send: `body` signed bound to this envelope, and encrypted to the gateway's
+   * encryption key when the envelope's body came encrypted (as the SDK does).
+   */
   answer(envelopeJws: string, envelope: Envelope, body: unknown, key?: KeyObject): Promise<string>;
+  /** The request body as mju/population reads it: decrypted with its encryption key when it came as bodyJwe. */
+  body(envelope: Envelope): Promise<unknown>;
   /** Stops the broker; `restartBroker` starts it again on the same port and data directory. */
   stopBroker(): Promise<void>;
   restartBroker(): Promise<void>;
@@ -58,6 +65,8 @@ export async function startGatewayTestBed(
   env: Record<string, string> = {},
   /** autoCreateTopics false: a broker that creates only the topics asked for (the provider's and reply topics). */
   brokerOptions: { autoCreateTopics?: boolean } = {},
+  /** encryptBodies false: the federation's mju/population takes bodies in clear (the development one does not). */
+  federationOptions: { encryptBodies?: boolean } = {},
 ): Promise<GatewayTestBed> {
   const dir = mkdtempSync(join(tmpdir(), `kopir-gateway-${name}-`));
   const pki = join(dir, 'certs');
@@ -68,6 +77,13 @@ export async function startGatewayTestBed(
   // These suites are about failures, identity and matching under concurrency, not quotas (test/system tests those).
   const yamlFile = join(dir, 'federation.yaml');
   writeFileSync(yamlFile, raiseRuleLimits(readFileSync(yamlFile, 'utf8'), 'psc-front-office.person-by-iin'));
+  if (federationOptions.encryptBodies === false) {
+    const yaml = FederationYaml.parse(readFileSync(yamlFile, 'utf8'), yamlFile);
+    const agencies = yaml.toDocument().agencies;
+    const a = agencies.findIndex((agency) => agency.code === 'mju');
+    yaml.setIn(['agencies', a, 'systems', 0, 'encryptBodies'], false);
+    writeFileSync(yamlFile, yaml.toString());
+  }
   await signFederationFile({ file: yamlFile, out: federationFile, pki });
   let broker = await startBroker({ dataDir: join(dir, 'broker'), port: 0, ...brokerOptions });
   const kafka = createKafka({ brokers: [broker.address], clientId: name, logger: silentLogger });
@@ -79,6 +95,8 @@ export async function startGatewayTestBed(
   );
   const index = new FederationIndex(document);
   const providerKey = loadPrivateKey(readFileSync(paths.system('mju/population').signing.key, 'utf8'));
+  const providerEncryptionKey = loadPrivateKey(paths.system('mju/population').encryption.key);
+  const gatewayEncryptionKey = loadPublicKey(paths.gateway.encryption.publicKey);
   const federation = {
     file: federationFile,
     authorityPublicKey: paths.federationAuthority.publicKey,
@@ -94,6 +112,7 @@ export async function startGatewayTestBed(
     GATEWAY_TLS_CA: paths.chain,
     GATEWAY_TLS_CRL: paths.crl,
     GATEWAY_SIGNING_KEY: paths.gateway.signing.key,
+    GATEWAY_ENCRYPTION_KEYS: paths.gateway.encryption.key,
     GATEWAY_PROVIDER_TIMEOUT: '5s',
     ...env,
     ...overrides,
@@ -136,10 +155,17 @@ export async function startGatewayTestBed(
     federation,
     adapterOptions,
     gatewayEnv,
-    answer: (envelopeJws, envelope, body, key = providerKey) =>
-      signAnswer(envelopeJws, { requestId: envelope.requestId, status: 'ok', body }, key, {
+    async answer(envelopeJws, envelope, body, key = providerKey) {
+      const answerJws = await signAnswer(envelopeJws, { requestId: envelope.requestId, status: 'ok', body }, key, {
         kid: keyThumbprint(providerKey),
-      }),
+      });
+      if (envelope.bodyJwe === undefined) return answerJws;
+      return encryptAnswer(answerJws, gatewayEncryptionKey, {
+        kid: keyThumbprint(gatewayEncryptionKey),
+        requestId: envelope.requestId,
+      });
+    },
+    body: (envelope) => envelopeBody(envelope, providerEncryptionKey),
     stopBroker: () => broker.stop(),
     async restartBroker() {
       broker = await startBroker({ dataDir: join(dir, 'broker'), port: broker.port, ...brokerOptions });

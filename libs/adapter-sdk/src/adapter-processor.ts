@@ -1,8 +1,22 @@
 import type { KeyObject } from 'node:crypto';
 import { KopirError, isKopirError, parseSystemId, problemDetails, type ErrorCode } from '@kopir/contracts';
-import { ReplayGuard, signAnswer, verifyEnvelope, type Envelope } from '@kopir/envelope';
-import { FederationIndex, serviceValidators, type FederationDocument, type ServiceValidators } from '@kopir/federation';
-import { keyThumbprint } from '@kopir/pki';
+import {
+  ReplayGuard,
+  encryptAnswer,
+  envelopeBody,
+  signAnswer,
+  verifyEnvelope,
+  type DecryptionKey,
+  type Envelope,
+} from '@kopir/envelope';
+import {
+  FederationIndex,
+  serviceValidators,
+  type FederationDocument,
+  type RecipientKey,
+  type ServiceValidators,
+} from '@kopir/federation';
+import { keyThumbprint, keysByKid } from '@kopir/pki';
 import type { AdapterHandler, AdapterLogger, AdapterRequest } from './adapter-request';
 import { maskAnswer } from './mask-answer';
 import { describeViolations, schemaViolations } from './schema-violations';
@@ -21,6 +35,11 @@ export interface AdapterProcessorOptions {
   readonly signingKey: KeyObject;
   /** Default: the RFC 7638 thumbprint of the key, as the federation lists it. */
   readonly kid?: string;
+  /**
+   * The system's encryption private keys (P-256; the current one, whose public key the federation publishes, and
+   * during a rotation the previous one), chosen by the JWE's kid. Absent: encrypted request bodies are refused.
+   */
+  readonly encryptionKeys?: readonly KeyObject[];
   readonly federation: FederationSource;
   readonly handlers: readonly AdapterHandler[];
   readonly logger?: AdapterLogger;
@@ -35,6 +54,7 @@ export interface AdapterProcessorOptions {
 
 /** The outcome of one message: the signed answer to send back, or none when the message is for another system. */
 export interface ProcessedRequest {
+  /** The answer JWS, or (when the request body came encrypted) a JWE of it to the gateway's encryption key. */
   readonly answer: string;
   readonly requestId: string;
   /** `ok` or the stable error code answered. */
@@ -71,8 +91,10 @@ const noLog: AdapterLogger = { log: () => undefined, warn: () => undefined, erro
 
 /**
  * The SDK's request path without transport (DESIGN.md "One request, end to end", step 4): verify the gateway's
- * envelope, refuse replays, check the service and the body, run the handler, check its full answer against the
- * service's published answer schema, mask the answer to the rule's fields, and sign the answer bound to the envelope. Every outcome, success or refusal, is a signed answer.
+ * envelope, refuse replays, check the service, decrypt the body when it came encrypted, check the body, run the
+ * handler, check its full answer against the service's published answer schema, mask the answer to the rule's
+ * fields, and sign the answer bound to the envelope (then encrypt it to the gateway when the request came
+ * encrypted). Every outcome, success or refusal, is a signed answer.
  */
 export class AdapterProcessor {
   readonly system: string;
@@ -82,6 +104,7 @@ export class AdapterProcessor {
   private readonly replay: ReplayGuard;
   private readonly logger: AdapterLogger;
   private readonly now: () => number;
+  private readonly decryptionKey: DecryptionKey | undefined;
   private compiled: Compiled | undefined;
 
   constructor(private readonly options: AdapterProcessorOptions) {
@@ -96,6 +119,8 @@ export class AdapterProcessor {
     this.handlers = handlers;
     this.logger = options.logger ?? noLog;
     this.now = options.now ?? Date.now;
+    const keys = options.encryptionKeys ?? [];
+    this.decryptionKey = keys.length === 0 ? undefined : keysByKid(keys);
     this.replay = new ReplayGuard({
       ...(options.maxAgeSeconds === undefined ? {} : { maxAgeSeconds: options.maxAgeSeconds }),
       ...(options.clockSkewSeconds === undefined ? {} : { clockSkewSeconds: options.clockSkewSeconds }),
@@ -122,21 +147,33 @@ export class AdapterProcessor {
   async process(envelopeJws: string, fallbackRequestId = ''): Promise<ProcessedRequest | undefined> {
     if (!this.addressedHere(envelopeJws)) return undefined;
     let requestId = fallbackRequestId;
+    // Set when the request body came encrypted: the answer then goes to that gateway's key, encrypted too.
+    let replyTo: RecipientKey | undefined;
     try {
-      const envelope = await this.verify(envelopeJws);
+      const { envelope, gatewayKid } = await this.verify(envelopeJws);
       requestId = envelope.requestId;
+      if (envelope.bodyJwe !== undefined) {
+        replyTo = this.federation().index.gatewayEncryptionKey(gatewayKid);
+        // Whatever the registry would answer could then only go back in clear: refuse before it runs.
+        if (replyTo === undefined) {
+          throw new KopirError(
+            'provider_error',
+            'The gateway publishes no encryption key to answer an encrypted request',
+          );
+        }
+      }
       // Masking only removes members, so an answer valid in full stays valid once masked (run checks it in full).
       const body = maskAnswer(await this.run(envelope), envelope.fields);
       const answer = await this.sign(envelopeJws, { requestId, status: 'ok', body });
-      return { answer, requestId, status: 'ok' };
+      return { answer: await seal(answer, replyTo, requestId), requestId, status: 'ok' };
     } catch (error) {
       const problem = this.problem(error, requestId);
       const answer = await this.sign(envelopeJws, { requestId, status: problem.code, body: problem });
-      return { answer, requestId, status: problem.code };
+      return { answer: await seal(answer, replyTo, requestId), requestId, status: problem.code };
     }
   }
 
-  private async verify(envelopeJws: string): Promise<Envelope> {
+  private async verify(envelopeJws: string): Promise<{ envelope: Envelope; gatewayKid: string }> {
     const nowMs = this.now();
     try {
       this.options.federation.assertInForce?.(nowMs);
@@ -145,14 +182,19 @@ export class AdapterProcessor {
       throw new KopirError('provider_unavailable', 'The federation document in force has expired', { retriable: true });
     }
     const { index } = this.federation();
-    const envelope = await verifyEnvelope(envelopeJws, (kid) => index.gatewayKey(kid), {
+    let gatewayKid = '';
+    const gatewayKey = (kid: string) => {
+      gatewayKid = kid;
+      return index.gatewayKey(kid);
+    };
+    const envelope = await verifyEnvelope(envelopeJws, gatewayKey, {
       now: new Date(nowMs),
       ...(this.options.maxAgeSeconds === undefined ? {} : { maxAgeSeconds: this.options.maxAgeSeconds }),
       ...(this.options.clockSkewSeconds === undefined ? {} : { clockSkewSeconds: this.options.clockSkewSeconds }),
     });
     // After the signature: forged messages cannot fill the replay guard (ReplayGuard's contract).
     this.replay.check(envelope.requestId, new Date(envelope.iat * 1000));
-    return envelope;
+    return { envelope, gatewayKid };
   }
 
   private async run(envelope: Envelope): Promise<unknown> {
@@ -165,12 +207,9 @@ export class AdapterProcessor {
     if (name === undefined || handle === undefined || definition === undefined || compiled === undefined) {
       throw new KopirError('service_unknown', 'This registry does not provide the requested service');
     }
-    if (envelope.bodyJwe !== undefined) {
-      // Encrypted bodies need the provider's decryption key, which this SDK does not hold yet.
-      throw new KopirError('request_invalid', 'This registry does not accept encrypted request bodies');
-    }
+    const body = await this.body(envelope, index);
     const validate = compiled.request;
-    if (!validate(envelope.body)) {
+    if (!validate(body)) {
       // Paths and schema keywords only: the values may be citizen data.
       const where = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`);
       throw new KopirError(
@@ -185,7 +224,7 @@ export class AdapterProcessor {
       purpose: envelope.purpose,
       subject: envelope.subject,
       fields: envelope.fields,
-      body: envelope.body,
+      body,
     };
     const answer = await handle(request);
     // The schema consumers were promised (the federation's `response`): an answer outside it is never sent.
@@ -198,6 +237,23 @@ export class AdapterProcessor {
       throw new KopirError('provider_error', `The registry's answer did not match its published schema: ${where}`);
     }
     return answer;
+  }
+
+  /**
+   * The request body: in clear, or decrypted with this system's key (bound to the envelope's request id, so a JWE
+   * moved from another request is refused). A service the federation marks encrypted takes no body in clear.
+   */
+  private async body(envelope: Envelope, index: FederationIndex): Promise<unknown> {
+    if (envelope.bodyJwe === undefined) {
+      if (index.encryptsBodies(envelope.service)) {
+        throw new KopirError('request_invalid', 'This service accepts only encrypted request bodies');
+      }
+      return envelope.body;
+    }
+    if (this.decryptionKey === undefined) {
+      throw new KopirError('request_invalid', 'This registry holds no key to decrypt request bodies');
+    }
+    return envelopeBody(envelope, this.decryptionKey);
   }
 
   private problem(error: unknown, requestId: string): ReturnType<typeof problemDetails> {
@@ -253,4 +309,10 @@ export class AdapterProcessor {
     const system = next < 0 ? service : service.slice(0, next);
     return agency !== this.agency || system === this.system;
   }
+}
+
+/** The answer as it goes back: the JWS itself, or a JWE of it to the gateway that sent an encrypted request. */
+function seal(answerJws: string, gateway: RecipientKey | undefined, requestId: string): Promise<string> | string {
+  if (gateway === undefined) return answerJws;
+  return encryptAnswer(answerJws, gateway.key, { kid: gateway.kid, requestId });
 }

@@ -198,8 +198,16 @@ export const adapterConfigSpec = {
       description: "private key (PEM) the adapter signs answers with; unset = the PKI directory's system signing key",
     }),
   ),
+  encryptionKeys: optional(
+    list('ADAPTER_ENCRYPTION_KEYS', {
+      description:
+        'private keys (PEM files, comma-separated) the adapter decrypts request bodies with, chosen by kid; unset = ' +
+        "the PKI directory's systems/<agency>/<system>/encryption.key.pem, and encryption.previous.key.pem while it exists",
+    }),
+  ),
   pkiDir: str('ADAPTER_PKI_DIR', {
-    description: 'PKI directory the default signing key is taken from (systems/<agency>/<system>/signing.key.pem)',
+    description:
+      'PKI directory the default signing and encryption keys are taken from (systems/<agency>/<system>/signing.key.pem)',
     default: 'certs/dev',
   }),
   healthDir: str('ADAPTER_HEALTH_DIR', {
@@ -245,6 +253,12 @@ export const gatewayConfigSpec = {
   signingKey: str('GATEWAY_SIGNING_KEY', {
     description: "the gateway's envelope signing key (PEM); its public key is in the federation's gateways",
     default: 'certs/dev/gateway/signing.key.pem',
+  }),
+  encryptionKeys: list('GATEWAY_ENCRYPTION_KEYS', {
+    description:
+      'private keys (PEM files, comma-separated) the gateway decrypts encrypted provider answers with, chosen by kid: ' +
+      "the one whose public key the federation's gateway entry publishes, and during a rotation the previous one",
+    default: ['certs/dev/gateway/encryption.key.pem'],
   }),
   bodyLimit: bytes('GATEWAY_BODY_LIMIT', { description: 'largest request body accepted', default: 1_048_576, min: 1 }),
   providerTimeout: duration('GATEWAY_PROVIDER_TIMEOUT', {

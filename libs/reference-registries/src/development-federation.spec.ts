@@ -1,5 +1,6 @@
 import { compilePolicy } from '@kopir/access-policy';
-import { checkFederation, pathText } from '@kopir/federation';
+import { checkFederation, pathText, type FederationDocument } from '@kopir/federation';
+import { generateKeyPair, publicKeyToJwk } from '@kopir/pki';
 import { DEVELOPMENT_DENIALS, DEVELOPMENT_SERVICES, developmentFederation } from './development-federation';
 import { REFERENCE_SERVICES, referenceServiceDefinition } from './services';
 
@@ -8,9 +9,31 @@ const document = developmentFederation(NOW);
 const policy = compilePolicy(document);
 const now = NOW.getTime();
 
+/** What `federation init` fills in from the PKI: here only the encryption keys, which validity depends on. */
+function withEncryptionKeys(doc: FederationDocument): FederationDocument {
+  const key = () => publicKeyToJwk(generateKeyPair('P-256').publicKey);
+  return {
+    ...doc,
+    agencies: doc.agencies.map((a) => ({ ...a, systems: a.systems.map((s) => ({ ...s, encryptionKey: key() })) })),
+    gateways: (doc.gateways ?? []).map((g) => ({ ...g, encryptionKey: key() })),
+  };
+}
+
 describe('development federation', () => {
-  it('is a valid federation document (every rule names fields its service returns)', () => {
-    expect(checkFederation(document).map((p) => `${pathText(p.path)}: ${p.message}`)).toEqual([]);
+  it('is a valid federation document once the PKI keys are in (every rule names fields its service returns)', () => {
+    expect(checkFederation(withEncryptionKeys(document)).map((p) => `${pathText(p.path)}: ${p.message}`)).toEqual([]);
+  });
+
+  it('requires encrypted bodies of every registry, so it is invalid without their and the gateway’s keys', () => {
+    const providers = new Set(document.services.map((s) => s.id.split('/').slice(0, 2).join('/')));
+    const systems = document.agencies.flatMap((a) => a.systems);
+    expect(systems.filter((s) => s.encryptBodies === true).map((s) => s.id)).toEqual([...providers]);
+    expect(checkFederation(document).map((p) => pathText(p.path))).toEqual([
+      'agencies[1].systems[0].encryptBodies',
+      'agencies[2].systems[0].encryptBodies',
+      'agencies[3].systems[0].encryptBodies',
+      'gateways[0].encryptionKey',
+    ]);
   });
 
   it('lists exactly the reference registries’ own service definitions', () => {

@@ -9,7 +9,10 @@ import { REFERENCE_SERVICES, referenceServiceDefinition } from './services';
  * rules that make the demo work it holds combinations denied on purpose, each listed in DEVELOPMENT_DENIALS, which
  * the tests and the demo rely on.
  *
- * Keys and certificate fingerprints are left out here; `federation init --pki certs/dev` fills them in.
+ * Every registry requires encrypted bodies (`encryptBodies`): requests and answers cross Kafka only as JWE, since
+ * every one of them carries personal data (measured cost: docs/security.md, "Encrypted bodies"). Keys and
+ * certificate fingerprints are left out here; `federation init --pki certs/dev` fills them in, and the document is
+ * valid only with them (an encrypted service needs its provider's and the gateway's encryption keys).
  */
 const DAY = 86_400_000;
 
@@ -211,17 +214,17 @@ export function developmentFederation(now: Date = new Date()): FederationDocumen
       {
         code: 'mju',
         name: 'Ministry of Justice',
-        systems: [{ id: 'mju/population', name: 'National population registry' }],
+        systems: [{ id: 'mju/population', name: 'National population registry', encryptBodies: true }],
       },
       {
         code: 'mia',
         name: 'Ministry of Internal Affairs',
-        systems: [{ id: 'mia/vehicles', name: 'Vehicle and driving licence registry' }],
+        systems: [{ id: 'mia/vehicles', name: 'Vehicle and driving licence registry', encryptBodies: true }],
       },
       {
         code: 'src',
         name: 'State Revenue Committee of the Ministry of Finance',
-        systems: [{ id: 'src/tax', name: 'Taxpayer registry' }],
+        systems: [{ id: 'src/tax', name: 'Taxpayer registry', encryptBodies: true }],
       },
     ],
     purposes: [

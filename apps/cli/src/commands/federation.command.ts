@@ -29,16 +29,18 @@ export function initFederation(options: { file: string; pki: string; force?: boo
   if (existsSync(file) && options.force !== true) {
     throw new UsageError(`${file} exists; pass --force to replace it (its rules would be lost)`);
   }
+  const pki = resolve(options.pki);
+  // The registries require encrypted bodies, so the document is valid only with their and the gateway's keys.
+  if (!existsSync(pki)) throw new UsageError(`no PKI in ${pki}: create it first with 'kopir pki init'`);
   const document = developmentFederation(options.now ?? new Date());
   const yaml = FederationYaml.fromDocument(document, file);
-  const pki = resolve(options.pki);
-  const filled = existsSync(pki) ? fillFromPki(yaml, document, pki) : [];
+  const filled = fillFromPki(yaml, document, pki);
   yaml.toDocument();
   writeAtomic(file, yaml.toString());
-  const notes = [`wrote the development federation (version ${document.version}) to ${file}`];
-  if (filled.length > 0) notes.push(`filled from ${pki}: ${filled.length} fingerprints and keys`);
-  else notes.push(`no PKI in ${pki}: systems have no keys yet (run 'kopir pki init', then 'federation init --force')`);
-  return notes;
+  return [
+    `wrote the development federation (version ${document.version}) to ${file}`,
+    `filled from ${pki}: ${filled.length} fingerprints and keys`,
+  ];
 }
 
 /**

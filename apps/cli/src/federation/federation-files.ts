@@ -75,8 +75,9 @@ export async function readAnyFederation(
 }
 
 /**
- * Fills in what the PKI issued: each system's TLS certificate fingerprint and signing key, each officer's
- * certificate fingerprint. Returns what it filled, for the command's output.
+ * Fills in what the PKI issued: each system's TLS certificate fingerprint, signing key and encryption key, the
+ * gateway's signing and encryption keys, each officer's certificate fingerprint. Returns what it filled, for the
+ * command's output.
  */
 export function fillFromPki(yaml: FederationYaml, document: FederationDocument, pkiDir: string): string[] {
   const paths = devPkiPaths(pkiDir);
@@ -95,6 +96,13 @@ export function fillFromPki(yaml: FederationYaml, document: FederationDocument, 
         yaml.setIn(['agencies', a, 'systems', s, 'signingKeys'], [publicKeyToJwk(loadPublicKey(files.signing.cert))]);
         filled.push(`${system.id}: signing key`);
       }
+      if (existsSync(files.encryption.publicKey)) {
+        yaml.setIn(
+          ['agencies', a, 'systems', s, 'encryptionKey'],
+          publicKeyToJwk(loadPublicKey(files.encryption.publicKey)),
+        );
+        filled.push(`${system.id}: encryption key`);
+      }
     }),
   );
   (document.gateways ?? []).forEach((gateway, g) => {
@@ -102,6 +110,10 @@ export function fillFromPki(yaml: FederationYaml, document: FederationDocument, 
     if (gateway.id === 'gateway' && existsSync(paths.gateway.signing.publicKey)) {
       yaml.setIn(['gateways', g, 'signingKeys'], [publicKeyToJwk(loadPublicKey(paths.gateway.signing.publicKey))]);
       filled.push(`gateway ${gateway.id}: signing key`);
+    }
+    if (gateway.id === 'gateway' && existsSync(paths.gateway.encryption.publicKey)) {
+      yaml.setIn(['gateways', g, 'encryptionKey'], publicKeyToJwk(loadPublicKey(paths.gateway.encryption.publicKey)));
+      filled.push(`gateway ${gateway.id}: encryption key`);
     }
   });
   document.officers.forEach((officer, i) => {

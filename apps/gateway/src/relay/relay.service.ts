@@ -4,12 +4,21 @@ import type { TLSSocket } from 'node:tls';
 import { withinFieldMask, type DenyDecision } from '@kopir/access-policy';
 import type { AuditEventInput } from '@kopir/audit-log';
 import { ERROR_CODES, HEADERS, KopirError, isErrorCode, parseServiceId, toKopirError } from '@kopir/contracts';
-import { ReplayGuard, detachAnswer, signEnvelope, verifyAnswer, verifyRequest, type Answer } from '@kopir/envelope';
+import {
+  ReplayGuard,
+  detachAnswer,
+  signEnvelope,
+  verifyAnswer,
+  verifyRequest,
+  type Answer,
+  type DecryptionKey,
+} from '@kopir/envelope';
 import { MESSAGE_HEADERS, type RequestReplyClient } from '@kopir/messaging';
 import type { AuditPublisher } from '../audit/audit-publisher';
 import type { FederationView } from '../federation/federation-state';
 import type { GatewayMetrics } from '../ops/gateway.metrics';
 import type { TrustStore } from '../trust/trust-store';
+import { answerOf, envelopeBodyFor } from './encrypted-bodies';
 
 /** What the HTTP layer hands over: nothing parsed yet but the route. */
 export interface RelayRequest {
@@ -29,6 +38,8 @@ export interface RelayOptions {
   readonly instanceId: string;
   readonly signingKey: KeyObject;
   readonly signingKid: string;
+  /** The gateway's encryption keys, by kid (the current one and, during a rotation, the previous). */
+  readonly decryptionKey: DecryptionKey;
   readonly providerTimeoutMs: number;
   readonly maxAgeSeconds: number;
   readonly clockSkewSeconds: number;
@@ -191,7 +202,9 @@ export class RelayService {
       );
     }
 
-    // 5. The signed envelope to the provider, and its signed answer.
+    // 5. The signed envelope to the provider (its body encrypted when the federation says so), and its signed answer.
+    const provider = parseServiceId(service.id).provider;
+    const sent = await envelopeBodyFor(view.index, service.id, provider, h.requestId, body);
     const envelope = await signEnvelope(
       {
         requestId: h.requestId,
@@ -200,7 +213,7 @@ export class RelayService {
         purpose: h.purpose,
         subject: h.subject,
         fields: decision.fields,
-        body,
+        ...sent,
         consumerSignature: signature,
       },
       this.options.signingKey,
@@ -220,9 +233,11 @@ export class RelayService {
     } finally {
       this.metrics.inFlight.dec();
     }
-    const answerJws = reply.value.toString('utf8');
-    facts.responseHash = hex(answerJws);
-    const provider = parseServiceId(service.id).provider;
+    const raw = reply.value.toString('utf8');
+    facts.responseHash = hex(raw);
+    // The record names the signed answer JWS whether or not it crossed Kafka encrypted.
+    const answerJws = await answerOf(raw, sent, this.options.decryptionKey, h.requestId);
+    if (answerJws !== raw) facts.responseHash = hex(answerJws);
     let answer: Answer;
     try {
       answer = await verifyAnswer(answerJws, envelope, (kid) => view.index.signingKey(provider, kid), {

@@ -1,9 +1,9 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { signEnvelope, verifyAnswer, type Answer } from '@kopir/envelope';
+import { decryptAnswer, encryptBody, signEnvelope, verifyAnswer, type Answer } from '@kopir/envelope';
 import type { FederationDocument, ServiceDefinition } from '@kopir/federation';
-import { generateSigningKey, keyThumbprint, publicKeyToJwk, type PublicJwk } from '@kopir/pki';
+import { generateKeyPair, generateSigningKey, keyThumbprint, publicKeyToJwk, type PublicJwk } from '@kopir/pki';
 import type { Kafka } from 'kafkajs';
 import { AdapterRuntime } from '../../adapter-runtime';
 import { AdapterModule, type AdapterDefinition } from '../adapter.module';
@@ -21,6 +21,13 @@ export interface EnvelopeOptions {
   readonly kid?: string;
   /** Issue the envelope at this time (default now). */
   readonly now?: Date;
+  /**
+   * Send the body as `bodyJwe`, encrypted to the adapter's encryption key as the gateway does (default: when the
+   * test federation requires encrypted bodies, see AdapterTestBedOptions.encryptBodies).
+   */
+  readonly encrypt?: boolean;
+  /** Encrypt to this public key instead of the adapter's (a body for another system); implies `encrypt`. */
+  readonly encryptTo?: KeyObject;
 }
 
 /** A decoded, verified answer. */
@@ -28,6 +35,8 @@ export interface TestAnswer {
   readonly status: string;
   readonly body: unknown;
   readonly answer: Answer;
+  /** Whether the answer came back encrypted to the test gateway's encryption key. */
+  readonly encrypted: boolean;
 }
 
 export interface AdapterTestBedOptions {
@@ -36,6 +45,8 @@ export interface AdapterTestBedOptions {
   /** Connect the runtime to Kafka (default: none, requests go straight to the processor). */
   readonly kafka?: Kafka;
   readonly concurrency?: number;
+  /** The adapter's system requires encrypted bodies (`encryptBodies` in the federation; default false). */
+  readonly encryptBodies?: boolean;
 }
 
 /**
@@ -46,12 +57,19 @@ export interface AdapterTestBedOptions {
 function testFederation(
   system: string,
   services: readonly ServiceDefinition[],
-  gatewayKey: PublicJwk,
+  keys: { readonly gateway: PublicJwk; readonly gatewayEncryption: PublicJwk; readonly encryption: PublicJwk },
+  encryptBodies: boolean,
 ): FederationDocument {
   const now = Date.now();
   const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const agency = system.split('/')[0] ?? system;
-  const agencies = [{ code: agency, name: agency, systems: [{ id: system, name: system }] }];
+  const agencies: FederationDocument['agencies'][number][] = [
+    {
+      code: agency,
+      name: agency,
+      systems: [{ id: system, name: system, encryptionKey: keys.encryption, encryptBodies }],
+    },
+  ];
   if (agency !== 'psc') {
     agencies.push({ code: 'psc', name: 'psc', systems: [{ id: 'psc/front-office', name: 'psc/front-office' }] });
   }
@@ -65,7 +83,9 @@ function testFederation(
     groups: [],
     services: [...services],
     rules: [],
-    gateways: [{ id: 'gateway', name: 'test gateway', signingKeys: [gatewayKey] }],
+    gateways: [
+      { id: 'gateway', name: 'test gateway', signingKeys: [keys.gateway], encryptionKey: keys.gatewayEncryption },
+    ],
     officers: [],
   };
 }
@@ -78,6 +98,10 @@ function testFederation(
 export class AdapterTestBed {
   readonly gatewayKey = generateSigningKey('ES256');
   readonly adapterKey = generateSigningKey('ES256');
+  /** The test gateway's encryption key (answers to encrypted requests are encrypted to it). */
+  readonly gatewayEncryptionKey = generateKeyPair('P-256');
+  /** The adapter's encryption key (the federation publishes its public half; the adapter holds the private). */
+  readonly adapterEncryptionKey = generateKeyPair('P-256');
   readonly document: FederationDocument;
   private appContext: INestApplicationContext | undefined;
 
@@ -88,7 +112,12 @@ export class AdapterTestBed {
     this.document = testFederation(
       definition.system,
       options.services ?? definition.services ?? [],
-      publicKeyToJwk(this.gatewayKey.publicKey),
+      {
+        gateway: publicKeyToJwk(this.gatewayKey.publicKey),
+        gatewayEncryption: publicKeyToJwk(this.gatewayEncryptionKey.publicKey),
+        encryption: publicKeyToJwk(this.adapterEncryptionKey.publicKey),
+      },
+      options.encryptBodies === true,
     );
   }
 
@@ -98,6 +127,7 @@ export class AdapterTestBed {
     bed.appContext = await NestFactory.createApplicationContext(
       AdapterModule.forRoot(definition, {
         signingKey: bed.adapterKey.privateKey,
+        encryptionKeys: [bed.adapterEncryptionKey.privateKey],
         federation: { current: { document } },
         concurrency: options.concurrency ?? 4,
         ...(options.kafka === undefined ? {} : { kafka: options.kafka }),
@@ -123,19 +153,26 @@ export class AdapterTestBed {
   }
 
   /** An envelope for `service` (short or full id) signed as the gateway signs it (or as `options` forge it). */
-  envelope(service: string, body: unknown, options: EnvelopeOptions = {}): Promise<string> {
+  async envelope(service: string, body: unknown, options: EnvelopeOptions = {}): Promise<string> {
     const id = this.serviceId(service);
     const definition = this.document.services.find((s) => s.id === id);
     const key = options.key ?? this.gatewayKey.privateKey;
+    const requestId = options.requestId ?? randomUUID();
+    const system = this.document.agencies.flatMap((a) => a.systems).find((s) => s.id === this.definition.system);
+    const encrypt = options.encrypt ?? (options.encryptTo !== undefined || system?.encryptBodies === true);
+    const recipient = options.encryptTo ?? this.adapterEncryptionKey.publicKey;
+    const sent = encrypt
+      ? { bodyJwe: await encryptBody(body, recipient, { kid: keyThumbprint(recipient), requestId }) }
+      : { body };
     return signEnvelope(
       {
-        requestId: options.requestId ?? randomUUID(),
+        requestId,
         client: options.client ?? 'psc/front-office',
         service: id,
         purpose: options.purpose ?? 'contract-test',
         subject: options.subject ?? 'test-subject',
         fields: options.fields ?? definition?.fields.map((f) => f.name) ?? [],
-        body,
+        ...sent,
         consumerSignature: 'test',
       },
       key,
@@ -157,10 +194,15 @@ export class AdapterTestBed {
     return answer;
   }
 
-  /** Verifies an answer with the adapter's public key, bound to `envelopeJws`. */
+  /**
+   * Verifies an answer with the adapter's public key, bound to `envelopeJws`, as the gateway does: an encrypted one
+   * (a JWE, five parts) is decrypted with the test gateway's encryption key first.
+   */
   async verify(answerJws: string, envelopeJws: string): Promise<TestAnswer> {
-    const answer = await verifyAnswer(answerJws, envelopeJws, this.adapterKey.publicKey);
-    return { status: answer.status, body: answer.body, answer };
+    const encrypted = answerJws.split('.').length === 5;
+    const jws = encrypted ? await decryptAnswer(answerJws, this.gatewayEncryptionKey.privateKey) : answerJws;
+    const answer = await verifyAnswer(jws, envelopeJws, this.adapterKey.publicKey);
+    return { status: answer.status, body: answer.body, answer, encrypted };
   }
 
   async close(): Promise<void> {

@@ -6,7 +6,7 @@ import { parseSystemId, replyTopic, requestTopic } from '@kopir/contracts';
 import type { ServiceDefinition } from '@kopir/federation';
 import { startBroker, type RunningBroker } from '@kopir/kafka-broker';
 import { MESSAGE_HEADERS, createKafka, ensureTopics, silentLogger } from '@kopir/messaging';
-import { generateSigningKey, keyThumbprint } from '@kopir/pki';
+import { generateKeyPair, generateSigningKey, keyThumbprint } from '@kopir/pki';
 import type * as JestGlobals from '@jest/globals';
 import type { AdapterDefinition } from '../adapter.module';
 import { AdapterTestBed } from './adapter-test-bed';
@@ -55,7 +55,8 @@ function leafStrings(value: unknown): string[] {
 /**
  * The adapter contract (docs/integrators.md "The SDK's contract"): every adapter's tests call it with their app's
  * definition. It starts the adapter's real Nest application context and tries to break each rule the SDK promises:
- * unsigned, forged, expired and replayed envelopes are refused before any handler runs; a field outside the rule's
+ * unsigned, forged, expired and replayed envelopes are refused before any handler runs; a body encrypted to the
+ * adapter's key is opened and answered encrypted, one encrypted to another key refused; a field outside the rule's
  * mask never leaves; an answer outside the service's published answer schema is never sent; bodies that break the
  * request schema are refused; services of other systems are left alone; and the adapter holds no listening TCP
  * socket.
@@ -87,6 +88,18 @@ export function adapterContractSuite(options: AdapterContractOptions): void {
         expect(answer.status === 'ok' ? 'ok' : answer.body).toBe('ok');
         expect(keysOf(answer.body).length).toBeGreaterThan(0);
       }
+    });
+
+    it('opens a body encrypted to its key and answers it encrypted to the gateway; refuses one for another key', async () => {
+      for (const s of options.samples) {
+        const answer = await bed.call(s.service, s.body, { fields: s.fields, encrypt: true });
+        expect(answer.status === 'ok' ? 'ok' : answer.body).toBe('ok');
+        expect(answer.encrypted).toBe(true);
+        expect(keysOf(answer.body).length).toBeGreaterThan(0);
+      }
+      const elsewhere = generateKeyPair('P-256').publicKey;
+      const refused = await bed.call(sample.service, sample.body, { fields: sample.fields, encryptTo: elsewhere });
+      expect(refused).toMatchObject({ status: 'signature_invalid', encrypted: true });
     });
 
     it('refuses an unsigned envelope (alg none) as signature_invalid, with no data', async () => {
