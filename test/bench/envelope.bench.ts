@@ -1,9 +1,15 @@
 /**
  * `npm run bench -- envelope`: signatures per second for the request signature, the envelope and the answer, beside
- * raw node:crypto ES256 sign/verify of the same bytes in the same run (the floor). Target: within 2× of raw.
+ * raw node:crypto ES256 sign/verify of the same bytes in the same run (the floor). Target: within 2× of raw. Then
+ * the JWE of encrypted bodies beside raw P-256 ECDH, and their CPU per round trip.
  */
-import { generateKeyPairSync, sign, verify } from 'node:crypto';
+import { diffieHellman, generateKeyPairSync, sign, verify } from 'node:crypto';
 import {
+  canonicalize,
+  decryptAnswer,
+  decryptBody,
+  encryptAnswer,
+  encryptBody,
   signAnswer,
   signEnvelope,
   signRequest,
@@ -94,4 +100,66 @@ export async function run(args: readonly string[]): Promise<void> {
     ]);
   }
   printTable(['operation (ES256)', 'sign/s', 'verify/s', 'sign × slower', 'verify × slower'], rows);
+  process.stdout.write('\n');
+  await encryptionTable(ms, envelope, answer, answerBody);
+}
+
+/**
+ * Encrypted bodies (ECDH-ES P-256 + A256GCM): the four operations of one round trip of a service that requires
+ * them (gateway encrypts the body, provider decrypts it, provider encrypts its answer, gateway decrypts it), beside
+ * the floor measured in the same run: raw node:crypto P-256 key agreement (an ephemeral key pair plus one ECDH to
+ * encrypt, one ECDH to decrypt), without JOSE, AES-GCM or the key derivation.
+ */
+async function encryptionTable(ms: number, envelope: string, answer: string, answerBody: unknown): Promise<void> {
+  const recipient = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const requestId = 'bench';
+  const body = { iin: '900101300123' };
+  const bodyJwe = await encryptBody(body, recipient.publicKey, { kid: 'p', requestId });
+  const answerJwe = await encryptAnswer(answer, recipient.publicKey, { kid: 'g', requestId });
+  const agree = () =>
+    diffieHellman({
+      privateKey: generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey,
+      publicKey: recipient.publicKey,
+    });
+  const floor = {
+    encrypt: await rate('raw ECDH with an ephemeral key', agree, ms),
+    decrypt: await rate(
+      'raw ECDH',
+      () => diffieHellman({ privateKey: recipient.privateKey, publicKey: recipient.publicKey }),
+      ms,
+    ),
+  };
+  const subjects = [
+    [
+      `request body (${canonicalize(body).length} B)`,
+      () => encryptBody(body, recipient.publicKey, { kid: 'p', requestId }),
+      () => decryptBody(bodyJwe, recipient.privateKey, { requestId }),
+    ],
+    [
+      `answer JWS (${answer.length} B, body ${canonicalize(answerBody).length} B)`,
+      () => encryptAnswer(answer, recipient.publicKey, { kid: 'g', requestId }),
+      () => decryptAnswer(answerJwe, recipient.privateKey, { requestId }),
+    ],
+  ] as const;
+  const rows: (string | number)[][] = [
+    ['raw node:crypto P-256 ECDH (floor)', floor.encrypt.opsPerSecond, floor.decrypt.opsPerSecond, '1.00', '1.00'],
+  ];
+  let roundTripMs = 0;
+  for (const [name, encryptOp, decryptOp] of subjects) {
+    const e = await rate(`${name} encrypt`, encryptOp, ms);
+    const d = await rate(`${name} decrypt`, decryptOp, ms);
+    roundTripMs += 1000 / e.opsPerSecond + 1000 / d.opsPerSecond;
+    rows.push([
+      name,
+      e.opsPerSecond,
+      d.opsPerSecond,
+      (floor.encrypt.opsPerSecond / e.opsPerSecond).toFixed(2),
+      (floor.decrypt.opsPerSecond / d.opsPerSecond).toFixed(2),
+    ]);
+  }
+  printTable(['JWE (ECDH-ES P-256, A256GCM)', 'encrypt/s', 'decrypt/s', 'encrypt × slower', 'decrypt × slower'], rows);
+  process.stdout.write(
+    `CPU per round trip of an encrypted service (4 operations, ${envelope.length} B envelope): ` +
+      `${roundTripMs.toFixed(3)} ms (the floor: ${(2000 / floor.encrypt.opsPerSecond + 2000 / floor.decrypt.opsPerSecond).toFixed(3)} ms)\n`,
+  );
 }

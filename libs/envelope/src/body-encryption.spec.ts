@@ -69,6 +69,59 @@ describe('encryptBody / decryptBody (JWE ECDH-ES + A256GCM)', () => {
     expect(JSON.parse(new TextDecoder().decode(plaintext))).toEqual(body);
   });
 
+  it('decrypts what jose encrypts (ECDH-ES + A256GCM, with or without apu/apv) for P-256, P-384 and X25519 keys', async () => {
+    const pairs = [provider, generateKeyPairSync('ec', { namedCurve: 'secp384r1' }), generateKeyPairSync('x25519')];
+    for (const pair of pairs) {
+      for (const party of [{}, { apu: Buffer.from('gateway'), apv: Buffer.from('mju/population') }]) {
+        const encrypt = new CompactEncrypt(new TextEncoder().encode(JSON.stringify(body))).setProtectedHeader({
+          alg: 'ECDH-ES',
+          enc: 'A256GCM',
+          typ: BODY_JWE_TYP,
+          'kopir-rid': RID,
+        });
+        if ('apu' in party) encrypt.setKeyManagementParameters(party);
+        const jwe = await encrypt.encrypt(pair.publicKey);
+        expect(await decryptBody(jwe, pair.privateKey, { requestId: RID })).toEqual(body);
+      }
+    }
+  });
+
+  it('refuses an ephemeral key off the curve, on another curve, with a private member, or an encrypted key part', async () => {
+    const jwe = await encryptBody(body, provider.publicKey, { requestId: RID });
+    const header = JSON.parse(Buffer.from(part(jwe, 0), 'base64url').toString()) as { epk: Record<string, string> };
+    const withHeader = (h: object) => withPart(jwe, 0, Buffer.from(JSON.stringify(h)).toString('base64url'));
+    const y = Buffer.from(header.epk.y ?? '', 'base64url');
+    y[31] = (y[31] ?? 0) ^ 0x01;
+    const offCurve = withHeader({ ...header, epk: { ...header.epk, y: y.toString('base64url') } });
+    const p384 = generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).publicKey.export({ format: 'jwk' });
+    const otherCurve = withHeader({ ...header, epk: p384 });
+    const withD = withHeader({ ...header, epk: { ...header.epk, d: 'AAAA' } });
+    for (const bad of [offCurve, otherCurve, withD, withPart(jwe, 1, 'AAAA')]) {
+      expect(await code(decryptBody(bad, provider.privateKey, { requestId: RID }))).toBe('signature_invalid');
+    }
+  });
+
+  it('refuses crit and zip headers and a part that is not canonical base64url', async () => {
+    const plaintext = new TextEncoder().encode(JSON.stringify(body));
+    const crit = await new CompactEncrypt(plaintext)
+      .setProtectedHeader({ alg: 'ECDH-ES', enc: 'A256GCM', typ: BODY_JWE_TYP, crit: ['exp'], exp: 1 })
+      .encrypt(provider.publicKey)
+      .catch(() => undefined);
+    if (crit !== undefined) expect(await code(decryptBody(crit, provider.privateKey))).toBe('signature_invalid');
+    const jwe = await encryptBody(body, provider.publicKey);
+    const header = JSON.parse(Buffer.from(part(jwe, 0), 'base64url').toString()) as Record<string, unknown>;
+    for (const extra of [{ crit: ['x'] }, { zip: 'DEF' }]) {
+      const changed = withPart(jwe, 0, Buffer.from(JSON.stringify({ ...header, ...extra })).toString('base64url'));
+      expect(await code(decryptBody(changed, provider.privateKey))).toBe('signature_invalid');
+    }
+    // The 16-byte tag is 22 base64url characters whose last one carries 4 unused bits: set one of them.
+    const tag = part(jwe, 4);
+    const last = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const spelled = tag.slice(0, -1) + (last[last.indexOf(tag.at(-1) ?? 'A') + 1] ?? 'B');
+    expect(Buffer.from(spelled, 'base64url').equals(Buffer.from(tag, 'base64url'))).toBe(true);
+    expect(await code(decryptBody(withPart(jwe, 4, spelled), provider.privateKey))).toBe('signature_invalid');
+  });
+
   it('works with P-384 and X25519 provider keys; two encryptions of one body differ', async () => {
     for (const pair of [generateKeyPairSync('ec', { namedCurve: 'secp384r1' }), generateKeyPairSync('x25519')]) {
       const jwe = await encryptBody(body, pair.publicKey);

@@ -1,9 +1,9 @@
 import type { KeyObject } from 'node:crypto';
-import { CompactEncrypt, compactDecrypt, decodeProtectedHeader, type CompactJWEHeaderParameters } from 'jose';
 import { canonicalize } from './canonicalize';
 import { ANSWER_TYP } from './answer';
 import type { Envelope } from './envelope';
 import { EnvelopeInvalidError, SignatureInvalidError } from './errors';
+import { decryptCompact, ecdhCurve, encryptCompact, splitCompactJwe } from './lib/jwe-crypto';
 
 /** The `typ` of an encrypted envelope body. */
 export const BODY_JWE_TYP = 'kopir-body+jwe';
@@ -64,9 +64,7 @@ function narrow<T extends string>(requested: readonly string[] | undefined, allo
 
 /** RFC 7518 §4.6: ECDH-ES works on EC P-256/P-384/P-521 and (RFC 8037) X25519/X448 keys; we take P-256, P-384, X25519. */
 function fitsEcdh(key: KeyObject): boolean {
-  if (key.asymmetricKeyType === 'x25519') return true;
-  const curve = key.asymmetricKeyDetails?.namedCurve;
-  return key.asymmetricKeyType === 'ec' && (curve === 'prime256v1' || curve === 'secp384r1');
+  return ecdhCurve(key) !== undefined;
 }
 
 /**
@@ -142,6 +140,7 @@ function assertDecryptionKey(key: KeyObject): void {
   }
 }
 
+// eslint-disable-next-line @typescript-eslint/require-await -- async so encryption and decryption have one shape
 async function seal(
   plaintext: Uint8Array,
   recipient: KeyObject,
@@ -152,23 +151,20 @@ async function seal(
   if (recipient.type !== 'public' || !fitsEcdh(recipient)) {
     throw new EnvelopeInvalidError('Bodies are encrypted to a public P-256, P-384 or X25519 key');
   }
-  const header: CompactJWEHeaderParameters = { alg: 'ECDH-ES', enc: 'A256GCM', typ, cty };
+  const header: Record<string, unknown> = { typ, cty };
   if (options.kid !== undefined) header.kid = options.kid;
   if (options.requestId !== undefined) header['kopir-rid'] = options.requestId;
-  return new CompactEncrypt(plaintext).setProtectedHeader(header).encrypt(recipient);
+  return encryptCompact(plaintext, recipient, header);
 }
 
+// eslint-disable-next-line @typescript-eslint/require-await -- async so encryption and decryption have one shape
 async function open(jwe: string, key: DecryptionKey, typ: string, options: DecryptBodyOptions): Promise<Uint8Array> {
   const keyManagementAlgorithms = narrow(options.algorithms, KEY_MANAGEMENT_ALGORITHMS, 'JWE algorithms');
   const contentEncryptionAlgorithms = narrow(options.encryptions, CONTENT_ENCRYPTION_ALGORITHMS, 'JWE encryptions');
   if (typeof key !== 'function') assertDecryptionKey(key);
-  let header: Record<string, unknown>;
-  try {
-    header = decodeProtectedHeader(jwe);
-  } catch {
-    throw new SignatureInvalidError('The encrypted body is malformed');
-  }
-  // Checked here as well as by jose, so the refusal is ours and names the rule.
+  const split = splitCompactJwe(jwe);
+  const header = split.header;
+  // Before any key agreement: the allow-lists, then what this JWE claims to be.
   if (!keyManagementAlgorithms.includes(header.alg as KeyManagementAlgorithm)) {
     throw new SignatureInvalidError(`JWE algorithm ${JSON.stringify(header.alg)} is not allowed`);
   }
@@ -176,6 +172,8 @@ async function open(jwe: string, key: DecryptionKey, typ: string, options: Decry
     throw new SignatureInvalidError(`JWE encryption ${JSON.stringify(header.enc)} is not allowed`);
   }
   if (header.typ !== typ) throw new SignatureInvalidError('The encrypted body has the wrong typ');
+  // No extension we would have to understand (RFC 7516 §4.1.13), no compression (we never compress, §4.1.3).
+  if ('crit' in header || 'zip' in header) throw new SignatureInvalidError('The encrypted body uses crit or zip');
   if (options.requestId !== undefined && header['kopir-rid'] !== options.requestId) {
     throw new SignatureInvalidError('The encrypted body belongs to another request');
   }
@@ -184,12 +182,7 @@ async function open(jwe: string, key: DecryptionKey, typ: string, options: Decry
     throw new SignatureInvalidError('The encrypted body is for a key this recipient does not hold');
   }
   assertDecryptionKey(privateKey);
-  try {
-    return (await compactDecrypt(jwe, privateKey, { keyManagementAlgorithms, contentEncryptionAlgorithms })).plaintext;
-  } catch {
-    // jose's message could say which step failed; the caller only needs to know that it did not decrypt.
-    throw new SignatureInvalidError('The encrypted body does not decrypt with this key');
-  }
+  return decryptCompact(split, privateKey);
 }
 
 /**

@@ -10,7 +10,7 @@ export interface CompactParts {
 }
 
 // RFC 7515 §2: BASE64URL without padding. The signature part of a real signature is never empty.
-const B64URL = /^[A-Za-z0-9_-]*$/;
+export const B64URL = /^[A-Za-z0-9_-]*$/;
 
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -32,7 +32,7 @@ const B64URL_VALUE = new Map(
  * canonical encoding, the pad bits of the last character zero, and no length that leaves a lone character. The same
  * answer as decoding and re-encoding, without touching the other characters.
  */
-function isCanonicalBase64url(part: string): boolean {
+export function isCanonicalBase64url(part: string): boolean {
   const rest = part.length % 4;
   if (rest === 0) return true;
   if (rest === 1) return false;
