@@ -1,6 +1,7 @@
 /**
- * `npm run bench -- gateway [--seconds N] [--people N]`: the whole system as `npm start` runs it (`kopir up` from
- * dist/: embedded broker, audit, the three reference adapters, the gateway; each its own process, all on loopback),
+ * `npm run bench -- gateway [--seconds N] [--people N] [--clear-bodies]`: the whole system as `npm start` runs it
+ * (`kopir up` from dist/: embedded broker, audit, the three reference adapters, the gateway; each its own process,
+ * all on loopback; bodies encrypted on Kafka as the development federation requires, or in clear with --clear-bodies),
  * called with KopirClient (mutual TLS, Kopir-Signature on every request, the provider's signature verified on every
  * answer) through the full path: gateway → Kafka → mju/population → Kafka → gateway, audit event acknowledged.
  * Beside it, in the same run: (a) a plain mutual-TLS echo server (node:https, same certificates, its own process) at
@@ -67,6 +68,8 @@ export async function run(args: readonly string[]): Promise<void> {
   };
   const seconds = option('--seconds', 6);
   const people = option('--people', 10_000);
+  // The development federation encrypts the registries' bodies; --clear-bodies measures the same system without.
+  const clearBodies = args.includes('--clear-bodies');
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: npm run bench builds it`);
 
   const dir = mkdtempSync(join(tmpdir(), 'kopir-bench-gateway-'));
@@ -76,7 +79,7 @@ export async function run(args: readonly string[]): Promise<void> {
   let echoAgents: Agent[] = [];
   try {
     const env = await systemEnv(people);
-    await prepareFederation(dir, env);
+    await prepareFederation(dir, env, clearBodies);
     const up = await startUp(dir, env);
     system = up.child;
     const gateway = `https://127.0.0.1:${env.GATEWAY_PORT}`;
@@ -87,7 +90,8 @@ export async function run(args: readonly string[]): Promise<void> {
     const systemPids = (): number[] => descendants(up.child.pid ?? -1);
     process.stdout.write(
       `system up in ${up.seconds.toFixed(1)} s: ${systemPids().length} processes (kopir up, broker, audit, 3 adapters, ` +
-        `gateway); ${people.toLocaleString('en-US')} people; ${seconds} s per measurement\n\n`,
+        `gateway); ${people.toLocaleString('en-US')} people; ${seconds} s per measurement; bodies ` +
+        `${clearBodies ? 'in clear (--clear-bodies)' : 'encrypted (JWE)'} on Kafka\n\n`,
     );
 
     for (let c = 0; c < CLIENTS; c++) clients.push(KopirClient.fromDevPki(pki, 'psc/front-office', gateway, 15_000));
@@ -506,11 +510,12 @@ function kopir(dir: string, env: Record<string, string>, args: readonly string[]
  * The development PKI and federation, with the benchmarked rule's rate limit and daily quota raised (and the
  * document's version raised, as any change must), signed with the federation authority's key before anything loads it.
  */
-async function prepareFederation(dir: string, env: Record<string, string>): Promise<void> {
+async function prepareFederation(dir: string, env: Record<string, string>, clearBodies: boolean): Promise<void> {
   await kopir(dir, env, ['pki', 'init']);
   await kopir(dir, env, ['federation', 'init']);
   const file = join(dir, 'data', 'federation', 'federation.yaml');
-  writeFileSync(file, raiseRuleLimits(readFileSync(file, 'utf8'), RULE));
+  const yaml = raiseRuleLimits(readFileSync(file, 'utf8'), RULE);
+  writeFileSync(file, clearBodies ? yaml.replaceAll('encryptBodies: true', 'encryptBodies: false') : yaml);
   await kopir(dir, env, ['federation', 'validate']);
   await kopir(dir, env, ['federation', 'sign']);
 }

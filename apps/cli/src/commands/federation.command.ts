@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { compilePolicy } from '@kopir/access-policy';
 import { FederationYaml, diffFederation, signFederation, type FederationDocument } from '@kopir/federation';
+import { devPkiPaths, loadPublicKey, publicKeyToJwk, type PublicJwk } from '@kopir/pki';
 import { developmentFederation } from '@kopir/reference-registries';
 import {
   DEFAULT_FEDERATION_JWS,
@@ -41,6 +42,47 @@ export function initFederation(options: { file: string; pki: string; force?: boo
     `wrote the development federation (version ${document.version}) to ${file}`,
     `filled from ${pki}: ${filled.length} fingerprints and keys`,
   ];
+}
+
+/**
+ * Publishes the encryption keys of the PKI in the YAML document (`federation encryption-keys`): each system's and
+ * the development gateway's current public encryption key replaces the one the document lists, and the version is
+ * raised when any changed. The step of a key rotation that makes the gateway (or the providers) encrypt to the new
+ * key once the document is signed (docs/operators.md); an older document gets its first keys the same way.
+ */
+export function publishEncryptionKeys(options: { file: string; pki: string; now?: Date }): string[] {
+  const file = resolve(options.file);
+  const paths = devPkiPaths(resolve(options.pki));
+  const yaml = readFederationYaml(file);
+  const document = yaml.toDocument();
+  const changed: string[] = [];
+  const publish = (at: (string | number)[], owner: string, publicKey: string, current: PublicJwk | undefined) => {
+    if (!existsSync(publicKey)) return;
+    const jwk = publicKeyToJwk(loadPublicKey(publicKey));
+    if (current?.kid === jwk.kid) return;
+    yaml.setIn([...at, 'encryptionKey'], jwk);
+    changed.push(`${owner}: encryption key ${jwk.kid} (was ${current?.kid ?? 'none'})`);
+  };
+  document.agencies.forEach((agency, a) =>
+    agency.systems.forEach((system, s) =>
+      publish(
+        ['agencies', a, 'systems', s],
+        system.id,
+        paths.system(system.id).encryption.publicKey,
+        system.encryptionKey,
+      ),
+    ),
+  );
+  (document.gateways ?? []).forEach((gateway, g) => {
+    // One gateway key in the development PKI; a deployment with several gateways lists each one's key.
+    if (gateway.id === 'gateway')
+      publish(['gateways', g], 'gateway gateway', paths.gateway.encryption.publicKey, gateway.encryptionKey);
+  });
+  if (changed.length === 0) return [`${file}: every encryption key of the PKI is published; nothing changed`];
+  yaml.bumpVersion(options.now ?? new Date());
+  yaml.toDocument();
+  writeAtomic(file, yaml.toString());
+  return [...changed, `${file} is now version ${document.version + 1}; sign it: kopir federation sign`];
 }
 
 /**
@@ -123,6 +165,16 @@ export function registerFederationCommands(program: Command, out: Output): void 
       .option('--force', 'replace an existing document'),
   ).action((options: FileOptions & { force?: boolean }) => {
     for (const note of initFederation(options)) out.stdout(`${note}\n`);
+  });
+
+  fileOptions(
+    federation
+      .command('encryption-keys')
+      .description(
+        "publish each system's and the gateway's encryption key from the PKI (a rotation's new key); raises the version",
+      ),
+  ).action((options: FileOptions) => {
+    for (const note of publishEncryptionKeys(options)) out.stdout(`${note}\n`);
   });
 
   fileOptions(
