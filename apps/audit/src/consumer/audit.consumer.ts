@@ -7,8 +7,9 @@ import type { LedgerLogger, LedgerService } from '../ledger/ledger.service';
 /**
  * Consumes `kopir.audit` and appends each batch to the ledger in one durable transaction; only then may the batch's
  * offsets be committed, so an event is acknowledged to Kafka only once it is on disk. Commits go at most once a
- * second (and on stop), not after every batch: at low rates a batch is one event, and an OffsetCommit per event cost
- * the audit service and the broker more than the append. A crash redelivers what was appended but not yet
+ * second, within a second of the topic going quiet, and on stop (OffsetCommitter), not after every batch: at low
+ * rates a batch is one event, and an OffsetCommit per event cost the audit service and the broker more than the
+ * append. A crash redelivers what was appended but not yet
  * committed, and the ledger skips the event ids it already holds, so every event is appended exactly once.
  */
 export class AuditConsumer {
