@@ -13,6 +13,7 @@ import {
   KopirError,
   adapterGroup,
   gatewayReplyGroup,
+  parseServiceId,
   problemDetails,
   replyTopic,
 } from '@kopir/contracts';
@@ -217,7 +218,7 @@ function lagTargets(document: FederationDocument | undefined, instanceId: string
   const targets = new Map<string, LagTarget>();
   const add = (groupId: string, topic: string) => targets.set(`${groupId} ${topic}`, { groupId, topic });
   for (const service of document?.services ?? []) {
-    add(adapterGroup(service.id.split('/').slice(0, 2).join('/')), service.topic);
+    add(adapterGroup(parseServiceId(service.id).provider), service.topic);
   }
   add(AUDIT_CONSUMER_GROUP, AUDIT_TOPIC);
   add(gatewayReplyGroup(instanceId), replyTopic(instanceId));

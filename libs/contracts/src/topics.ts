@@ -1,4 +1,4 @@
-import type { AgencyCode } from './identifiers';
+import { parseSystemId, type AgencyCode } from './identifiers';
 
 /** Kafka topic names (DESIGN.md "Kafka"). Keys of every message are request ids. */
 export const AUDIT_TOPIC = 'kopir.audit';
@@ -15,8 +15,8 @@ export function replyTopic(gatewayInstance: string): string {
 
 /** Consumer group of one provider system's adapters (the adapter SDK's default): its instances share the partitions. */
 export function adapterGroup(system: string): string {
-  const [agency, name] = system.split('/');
-  return `kopir-adapter-${agency ?? ''}-${name ?? ''}`;
+  const { agency, system: name } = parseSystemId(system);
+  return `kopir-adapter-${agency}-${name}`;
 }
 
 /** Consumer group of one gateway instance's reply topic. */

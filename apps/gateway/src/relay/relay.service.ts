@@ -234,10 +234,14 @@ export class RelayService {
       this.metrics.inFlight.dec();
     }
     const raw = reply.value.toString('utf8');
-    facts.responseHash = hex(raw);
-    // The record names the signed answer JWS whether or not it crossed Kafka encrypted.
-    const answerJws = await answerOf(raw, sent, this.options.decryptionKey, h.requestId);
-    if (answerJws !== raw) facts.responseHash = hex(answerJws);
+    // The record names the signed answer JWS whether or not it crossed Kafka encrypted; what was received when it
+    // does not decrypt.
+    let answerJws = raw;
+    try {
+      answerJws = await answerOf(raw, sent, this.options.decryptionKey, h.requestId);
+    } finally {
+      facts.responseHash = hex(answerJws);
+    }
     let answer: Answer;
     try {
       answer = await verifyAnswer(answerJws, envelope, (kid) => view.index.signingKey(provider, kid), {
