@@ -5,7 +5,7 @@ import {
   encryptAnswer,
   envelopeBody,
   signAnswer,
-  verifyEnvelope,
+  verifySignedEnvelope,
   type DecryptionKey,
   type Envelope,
 } from '@kopir/envelope';
@@ -182,12 +182,7 @@ export class AdapterProcessor {
       throw new KopirError('provider_unavailable', 'The federation document in force has expired', { retriable: true });
     }
     const { index } = this.federation();
-    let gatewayKid = '';
-    const gatewayKey = (kid: string) => {
-      gatewayKid = kid;
-      return index.gatewayKey(kid);
-    };
-    const envelope = await verifyEnvelope(envelopeJws, gatewayKey, {
+    const { envelope, kid: gatewayKid } = await verifySignedEnvelope(envelopeJws, (kid) => index.gatewayKey(kid), {
       now: new Date(nowMs),
       ...(this.options.maxAgeSeconds === undefined ? {} : { maxAgeSeconds: this.options.maxAgeSeconds }),
       ...(this.options.clockSkewSeconds === undefined ? {} : { clockSkewSeconds: this.options.clockSkewSeconds }),

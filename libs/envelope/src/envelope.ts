@@ -65,7 +65,21 @@ export async function verifyEnvelope(
   key: VerificationKey,
   options: FreshnessOptions & { readonly algorithms?: readonly string[] } = {},
 ): Promise<Envelope> {
-  const { payload } = await verifyJson<Record<string, unknown>>(jws, key, {
+  return (await verifySignedEnvelope(jws, key, options)).envelope;
+}
+
+/**
+ * {@link verifyEnvelope}, with the key id of the gateway key that signed it: a provider answers an encrypted request
+ * to that gateway's encryption key.
+ *
+ * @throws SignatureInvalidError, RequestExpiredError.
+ */
+export async function verifySignedEnvelope(
+  jws: string,
+  key: VerificationKey,
+  options: FreshnessOptions & { readonly algorithms?: readonly string[] } = {},
+): Promise<{ readonly envelope: Envelope; readonly kid: string }> {
+  const { payload, kid } = await verifyJson<Record<string, unknown>>(jws, key, {
     typ: ENVELOPE_TYP,
     ...(options.algorithms ? { algorithms: options.algorithms } : {}),
   });
@@ -78,7 +92,7 @@ export async function verifyEnvelope(
     throw new SignatureInvalidError('The envelope must carry exactly one of body and bodyJwe');
   }
   checkFreshness(e.iat, options, e.exp);
-  return e as unknown as Envelope;
+  return { envelope: e as unknown as Envelope, kid };
 }
 
 /** The SHA-256 (base64url) of a compact envelope: what a provider's answer binds itself to. */

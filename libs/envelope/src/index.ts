@@ -27,6 +27,7 @@ export {
   envelopeDigest,
   signEnvelope,
   verifyEnvelope,
+  verifySignedEnvelope,
   type Envelope,
   type EnvelopeFields,
 } from './envelope';

@@ -9,6 +9,7 @@ import {
   signRequest,
   verifyAnswer,
   verifyEnvelope,
+  verifySignedEnvelope,
   verifyRequest,
   type SignedRequest,
 } from './index';
@@ -127,6 +128,23 @@ describe('envelope and answer', () => {
     await expect(verifyRequest(opened.consumerSignature, request, consumer.publicKey, { now })).resolves.toBeDefined();
     const verified = await verifyAnswer(answer, envelope, provider.publicKey, { now, requestId: request.requestId });
     expect(verified).toMatchObject({ status: 'ok', envelopeDigest: envelopeDigest(envelope) });
+  });
+
+  it('names the gateway key that signed an envelope, as resolved from its kid', async () => {
+    const { envelope } = await exchange();
+    const asked: string[] = [];
+    const signed = await verifySignedEnvelope(
+      envelope,
+      (kid) => {
+        asked.push(kid);
+        return kid === 'gateway' ? gateway.publicKey : undefined;
+      },
+      { now },
+    );
+    expect({ kid: signed.kid, asked }).toEqual({ kid: 'gateway', asked: ['gateway'] });
+    expect(signed.envelope).toEqual(await verifyEnvelope(envelope, gateway.publicKey, { now }));
+    // No key under that kid: refused, whatever the resolver was asked.
+    expect(await code(verifySignedEnvelope(envelope, () => undefined, { now }))).toBe('signature_invalid');
   });
 
   it('rejects an expired envelope, an answer to another envelope, and keys of the wrong party', async () => {
