@@ -15,7 +15,8 @@ describe('gateway: Kafka consumer lag on /metrics', () => {
   let client: KopirClient;
 
   beforeAll(async () => {
-    bed = await startGatewayTestBed('kafka-lag');
+    // The audit service's group renamed (AUDIT_CONSUMER_GROUP), as an operator may: the gateway follows the name.
+    bed = await startGatewayTestBed('kafka-lag', undefined, { AUDIT_CONSUMER_GROUP: 'kopir-audit-blue' });
     client = KopirClient.fromDevPki(bed.pki, 'psc/front-office', bed.gateway.url);
   });
 
@@ -65,7 +66,8 @@ describe('gateway: Kafka consumer lag on /metrics', () => {
     );
     expect(up).toBe(1);
     // No audit service runs in this bed: every audit event the gateway wrote is waiting for it.
-    expect(lag.get('kopir-audit kopir.audit')).toBe(calls);
+    expect(lag.get('kopir-audit-blue kopir.audit')).toBe(calls);
+    expect(lag.has('kopir-audit kopir.audit')).toBe(false);
     // Provider systems whose agency's topic does not exist yet are left out, not reported as keeping up.
     expect(lag.has('kopir-adapter-mia-vehicles kopir.req.mia')).toBe(false);
   });

@@ -8,7 +8,6 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { Kafka } from 'kafkajs';
 import type { ConfigOf, gatewayConfigSpec } from '@kopir/config';
 import {
-  AUDIT_CONSUMER_GROUP,
   AUDIT_TOPIC,
   KopirError,
   adapterGroup,
@@ -166,7 +165,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   metrics.kafkaLag = () => {
     // At most one measurement every few seconds however often Prometheus (or several of them) scrape.
     if (!lag || Date.now() - lag.at > LAG_CACHE_MS) {
-      const targets = lagTargets(view?.document, config.instanceId);
+      const targets = lagTargets(view?.document, config.instanceId, config.auditConsumerGroup);
       lag = { at: Date.now(), result: withTimeout(measureConsumerLag(admin, targets), 3000) };
     }
     return lag.result;
@@ -212,15 +211,16 @@ const LAG_CACHE_MS = 5000;
 
 /**
  * Whose lag the gateway reports: each provider system's adapters on its agency's request topic (by the SDK's default
- * group name), the audit service on kopir.audit, and this gateway on its reply topic.
+ * group name), the audit service on kopir.audit (AUDIT_CONSUMER_GROUP, read as the audit service reads it), and this
+ * gateway on its reply topic.
  */
-function lagTargets(document: FederationDocument | undefined, instanceId: string): LagTarget[] {
+function lagTargets(document: FederationDocument | undefined, instanceId: string, auditGroup: string): LagTarget[] {
   const targets = new Map<string, LagTarget>();
   const add = (groupId: string, topic: string) => targets.set(`${groupId} ${topic}`, { groupId, topic });
   for (const service of document?.services ?? []) {
     add(adapterGroup(parseServiceId(service.id).provider), service.topic);
   }
-  add(AUDIT_CONSUMER_GROUP, AUDIT_TOPIC);
+  add(auditGroup, AUDIT_TOPIC);
   add(gatewayReplyGroup(instanceId), replyTopic(instanceId));
   return [...targets.values()];
 }

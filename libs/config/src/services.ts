@@ -233,6 +233,11 @@ export const gatewayConfigSpec = {
     ).slice(0, 32),
     pattern: /^[a-z][a-z0-9-]{1,31}$/,
   }),
+  auditConsumerGroup: str('AUDIT_CONSUMER_GROUP', {
+    description:
+      "the audit service's consumer group of kopir.audit, whose lag /metrics reports (set as for the audit service)",
+    default: AUDIT_CONSUMER_GROUP,
+  }),
   tlsCert: str('GATEWAY_TLS_CERT', {
     description: 'TLS server certificate (PEM)',
     default: 'certs/dev/gateway/tls.pem',
