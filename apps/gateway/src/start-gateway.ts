@@ -155,6 +155,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     const reason = socket.authorizationError ? ` (${String(socket.authorizationError)})` : '';
     logger.warn(`TLS handshake refused from ${socket.remoteAddress ?? '?'}: ${error.message}${reason}`);
   });
+  server.on('secureConnection', (socket: TLSSocket) => {
+    metrics.tlsHandshakes.inc({ resumed: String(socket.isSessionReused()) });
+  });
   trust.watch((secure) => server.setSecureContext(secure), options.crlPollMs ?? 1000);
   await app.listen(config.port, config.host);
   const address = server.address() as AddressInfo;

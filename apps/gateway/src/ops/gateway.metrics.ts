@@ -32,6 +32,13 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly tlsHandshakes = new Counter({
+    name: 'kopir_gateway_tls_handshakes_total',
+    help: 'TLS handshakes completed, by whether they resumed an earlier session (resumed="true") or were full',
+    labelNames: ['resumed'] as const,
+    registers: [this.registry],
+  });
+
   /** Where the CRL expiry gauge reads from (the trust store, once it exists). */
   crlNextUpdate: () => Date | undefined = () => undefined;
 

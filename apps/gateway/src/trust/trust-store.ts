@@ -1,4 +1,4 @@
-import { X509Certificate, createHash } from 'node:crypto';
+import { X509Certificate, createHash, randomBytes } from 'node:crypto';
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { SecureContextOptions, TLSSocket } from 'node:tls';
 import { KopirError } from '@kopir/contracts';
@@ -12,6 +12,13 @@ export interface TrustStoreOptions {
   readonly minVersion: 'TLSv1.3' | 'TLSv1.2';
   readonly logger: { log(message: string): void; warn(message: string): void };
 }
+
+/**
+ * How long a TLS session ticket can resume a session: five minutes, Node's default made explicit. Longer saves more
+ * handshakes for clients that reconnect rarely; it never extends what a certificate may do, because identity,
+ * expiry and revocation are checked per request and a CRL change voids every ticket.
+ */
+export const SESSION_TICKET_LIFETIME_SECONDS = 300;
 
 interface CachedIdentity {
   readonly identity: PeerIdentity;
@@ -54,7 +61,17 @@ export class TrustStore {
     return store;
   }
 
-  /** Options for https.createServer / setSecureContext: client certificate required and verified. */
+  /**
+   * Options for https.createServer / setSecureContext: client certificate required and verified, and TLS session
+   * resumption on (RFC 8446 §2.2: a returning client skips the certificate exchange and its signatures).
+   *
+   * Resumption must not let a certificate in that a full handshake would refuse. Each call makes new session ticket
+   * keys, and the gateway calls it at start and on every CRL change, so every ticket issued before a revocation stops
+   * decrypting at once: the client falls back to a full handshake, where the new CRL is checked. A certificate that
+   * expires while its ticket is still valid is refused on its next request by {@link identify}, which checks validity
+   * and revocation per request whatever the handshake was. Tickets live {@link SESSION_TICKET_LIFETIME_SECONDS} and
+   * are per gateway instance (their keys never leave the process).
+   */
   secureContextOptions(): SecureContextOptions & { requestCert: true; rejectUnauthorized: true } {
     return {
       cert: readFileSync(this.options.cert),
@@ -63,6 +80,9 @@ export class TrustStore {
       // Node reads only the first CRL of a PEM string: pass one string per CRL (root and issuing CA).
       crl: splitCrls(this.crlPem),
       minVersion: this.options.minVersion,
+      // 48 bytes: the ticket name, HMAC and AES keys Node expects (tls.createSecureContext `ticketKeys`).
+      ticketKeys: randomBytes(48),
+      sessionTimeout: SESSION_TICKET_LIFETIME_SECONDS,
       requestCert: true,
       rejectUnauthorized: true,
     };
