@@ -65,8 +65,11 @@ export async function startGatewayTestBed(
   env: Record<string, string> = {},
   /** autoCreateTopics false: a broker that creates only the topics asked for (the provider's and reply topics). */
   brokerOptions: { autoCreateTopics?: boolean } = {},
-  /** encryptBodies false: the federation's mju/population takes bodies in clear (the development one does not). */
-  federationOptions: { encryptBodies?: boolean } = {},
+  /**
+   * encryptBodies false: the federation's mju/population takes bodies in clear (the development one does not);
+   * timeoutSeconds: services given a timeout of their own.
+   */
+  federationOptions: { encryptBodies?: boolean; timeoutSeconds?: Record<string, number> } = {},
 ): Promise<GatewayTestBed> {
   const dir = mkdtempSync(join(tmpdir(), `kopir-gateway-${name}-`));
   const pki = join(dir, 'certs');
@@ -82,6 +85,13 @@ export async function startGatewayTestBed(
     const agencies = yaml.toDocument().agencies;
     const a = agencies.findIndex((agency) => agency.code === 'mju');
     yaml.setIn(['agencies', a, 'systems', 0, 'encryptBodies'], false);
+    writeFileSync(yamlFile, yaml.toString());
+  }
+  for (const [service, seconds] of Object.entries(federationOptions.timeoutSeconds ?? {})) {
+    const yaml = FederationYaml.parse(readFileSync(yamlFile, 'utf8'), yamlFile);
+    const at = yaml.toDocument().services.findIndex((s) => s.id === service);
+    if (at < 0) throw new Error(`no service ${service} in the federation`);
+    yaml.setIn(['services', at, 'timeoutSeconds'], seconds);
     writeFileSync(yamlFile, yaml.toString());
   }
   await signFederationFile({ file: yamlFile, out: federationFile, pki });

@@ -110,7 +110,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     audit,
     metrics,
   );
-  const catalog = new CatalogService(federation);
+  const catalog = new CatalogService(federation, config.providerTimeout);
 
   const adapter = new FastifyAdapter({
     https: { ...trust.secureContextOptions(), maxHeaderSize: 16 * 1024 },

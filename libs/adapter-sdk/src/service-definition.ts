@@ -13,6 +13,8 @@ export interface ServiceContract {
   /** The answer's top-level fields, the names access rules grant; sensitivity `personal` unless given. */
   readonly fields: readonly (string | { readonly name: string; readonly sensitivity: Sensitivity })[];
   readonly version?: string;
+  /** How long the gateway waits for this service's answer, in seconds (default: the gateway's, 10 s). */
+  readonly timeoutSeconds?: number;
 }
 
 /**
@@ -30,5 +32,6 @@ export function serviceDefinition(contract: ServiceContract): ServiceDefinition 
     request: { ...contract.request },
     response: { ...(contract.response ?? { type: 'object' }) },
     fields: contract.fields.map((f) => (typeof f === 'string' ? { name: f, sensitivity: 'personal' } : { ...f })),
+    ...(contract.timeoutSeconds !== undefined ? { timeoutSeconds: contract.timeoutSeconds } : {}),
   };
 }

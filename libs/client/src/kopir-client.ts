@@ -143,10 +143,12 @@ export class KopirClient {
   }
 
   /** The services this system may call, with purposes, fields, schemas and provider keys. */
-  async catalog(): Promise<{ services: { id: string; providerKeys: PublicJwk[] }[] }> {
+  async catalog(): Promise<{ services: { id: string; providerKeys: PublicJwk[]; timeoutSeconds: number }[] }> {
     const response = await this.send('GET', '/r1/catalog');
     if (response.status !== 200) throw problem(response, '');
-    return JSON.parse(response.body.toString('utf8')) as { services: { id: string; providerKeys: PublicJwk[] }[] };
+    return JSON.parse(response.body.toString('utf8')) as {
+      services: { id: string; providerKeys: PublicJwk[]; timeoutSeconds: number }[];
+    };
   }
 
   close(): void {

@@ -112,6 +112,11 @@ export interface ServiceDefinition {
    * says so for all its services.
    */
   readonly encryptBodies?: boolean;
+  /**
+   * How long the gateway waits for the provider's answer before it answers 504 provider_timeout, in seconds (at most
+   * 300). Default: the gateway's GATEWAY_PROVIDER_TIMEOUT (10 s). The envelope the provider receives expires with it.
+   */
+  readonly timeoutSeconds?: number;
 }
 
 export interface RulePurpose {

@@ -45,6 +45,15 @@ describe('FederationYaml', () => {
     ]);
   });
 
+  it("takes a service's timeout in seconds and refuses one that is not a number in (0, 300]", () => {
+    const withTimeout = (value: string) =>
+      sampleYaml().replace(/^(\s+)topic: kopir\.req\.mju$/m, `$1topic: kopir.req.mju\n$1timeoutSeconds: ${value}`);
+    expect(parseFederationYaml(withTimeout('2.5')).services[0]?.timeoutSeconds).toBe(2.5);
+    for (const bad of ['0', '-1', '301', '"10s"']) {
+      expect(problemsOf(withTimeout(bad)).join('\n')).toMatch(/services\[0\]\.timeoutSeconds: must be/);
+    }
+  });
+
   it('names the line of an unknown key, a missing field and a malformed value, all at once', () => {
     let text = sampleYaml();
     text = text.replace('dailyQuota: 200000', 'dailyQuota: 200000\n    dailyQuotta: 5');

@@ -104,6 +104,7 @@ export const FEDERATION_SCHEMA = {
           request: jsonSchema,
           response: jsonSchema,
           encryptBodies: { type: 'boolean' },
+          timeoutSeconds: { type: 'number', exclusiveMinimum: 0, maximum: 300 },
           fields: {
             type: 'array',
             minItems: 1,

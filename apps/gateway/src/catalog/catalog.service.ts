@@ -12,6 +12,8 @@ export interface CatalogEntry {
   readonly response: Record<string, unknown>;
   /** The provider's answer signing keys: what a consumer verifies Kopir-Response-Signature with. */
   readonly providerKeys: readonly PublicJwk[];
+  /** How long the gateway waits for the provider before 504 provider_timeout: the service's own, or the default. */
+  readonly timeoutSeconds: number;
 }
 
 /**
@@ -19,7 +21,11 @@ export interface CatalogEntry {
  * force for the caller and its groups only, so the catalog never reveals other systems' rules.
  */
 export class CatalogService {
-  constructor(private readonly federation: () => FederationView) {}
+  constructor(
+    private readonly federation: () => FederationView,
+    /** The gateway's GATEWAY_PROVIDER_TIMEOUT, for services that set no timeout of their own. */
+    private readonly defaultTimeoutMs: number,
+  ) {}
 
   list(client: string, now = Date.now()): CatalogEntry[] {
     const view = this.federation();
@@ -49,6 +55,7 @@ export class CatalogService {
           request: service.request,
           response: service.response,
           providerKeys: view.index.system(provider)?.signingKeys ?? [],
+          timeoutSeconds: service.timeoutSeconds ?? this.defaultTimeoutMs / 1000,
         };
       })
       .filter((e): e is CatalogEntry => e !== undefined)
@@ -74,6 +81,8 @@ export class CatalogService {
         [`/r1/${entry.id}`]: {
           post: {
             operationId: entry.id.replace(/[/-]/g, '_'),
+            // After this long without the provider's answer the gateway answers 504 provider_timeout.
+            'x-kopir-timeout-seconds': entry.timeoutSeconds,
             parameters: [
               header('Kopir-Purpose', 'legal purpose code', { enum: entry.purposes.map((p) => p.code) }),
               header('Kopir-Subject', 'the person the data is about (IIN)'),

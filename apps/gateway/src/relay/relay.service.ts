@@ -202,7 +202,10 @@ export class RelayService {
       );
     }
 
-    // 5. The signed envelope to the provider (its body encrypted when the federation says so), and its signed answer.
+    // 5. The signed envelope to the provider (its body encrypted when the federation says so), and its signed answer,
+    // awaited for the service's own timeout when the federation sets one.
+    const timeoutMs =
+      service.timeoutSeconds !== undefined ? service.timeoutSeconds * 1000 : this.options.providerTimeoutMs;
     const provider = parseServiceId(service.id).provider;
     const sent = await envelopeBodyFor(view.index, service.id, provider, h.requestId, body);
     const envelope = await signEnvelope(
@@ -217,7 +220,7 @@ export class RelayService {
         consumerSignature: signature,
       },
       this.options.signingKey,
-      { kid: this.options.signingKid, ttlSeconds: Math.ceil(this.options.providerTimeoutMs / 1000) + 5 },
+      { kid: this.options.signingKid, ttlSeconds: Math.ceil(timeoutMs / 1000) + 5 },
     );
     facts.requestHash = hex(envelope);
     this.metrics.inFlight.inc();
@@ -228,7 +231,7 @@ export class RelayService {
         key: h.requestId,
         value: envelope,
         headers: { [MESSAGE_HEADERS.requestId]: h.requestId },
-        timeoutMs: this.options.providerTimeoutMs,
+        timeoutMs,
       });
     } finally {
       this.metrics.inFlight.dec();
