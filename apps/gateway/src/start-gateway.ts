@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { STATUS_CODES } from 'node:http';
 import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -113,12 +115,20 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const catalog = new CatalogService(federation, config.providerTimeout);
 
   const adapter = new FastifyAdapter({
-    https: { ...trust.secureContextOptions(), maxHeaderSize: 16 * 1024 },
+    https: {
+      ...trust.secureContextOptions(),
+      maxHeaderSize: MAX_HEADER_BYTES,
+      // How often Node looks for requests past GATEWAY_CLIENT_TIMEOUT (its default, 30 s, would let one linger twice
+      // as long as configured).
+      connectionsCheckingInterval: Math.min(1000, config.clientTimeout),
+    },
     bodyLimit: config.bodyLimit,
-    // Slow clients: a request must arrive whole, and an idle connection close, within bounded times.
+    // Slow clients: a request must arrive whole within GATEWAY_CLIENT_TIMEOUT (Node's requestTimeout covers receiving
+    // the request only, never the wait for the provider), and a connection silent for 30 s is closed.
     connectionTimeout: 30_000,
     keepAliveTimeout: 60_000,
-    requestTimeout: config.providerTimeout + config.auditTimeout + 5_000,
+    requestTimeout: config.clientTimeout,
+    clientErrorHandler: answerClientError,
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     GatewayModule.forRoot({ relay, catalog, trust }),
@@ -211,6 +221,32 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
 }
 
 const LAG_CACHE_MS = 5000;
+
+/** Largest request head (request line and headers) the gateway reads: 16 KiB, the client's signature included. */
+const MAX_HEADER_BYTES = 16 * 1024;
+
+/**
+ * What a client whose request never reached the application gets, before the connection is closed: a problem
+ * (RFC 9457) with the stable code request_invalid, and the HTTP status that says why (431 headers too large,
+ * 408 too slow, 400 not HTTP). Replaces Fastify's default, whose JSON body has no `code`.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, detail] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, `The request headers exceed ${MAX_HEADER_BYTES} bytes`]
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'The request did not arrive whole in time']
+        : [400, 'The request is not valid HTTP/1.1'];
+  const body = JSON.stringify({ ...problemDetails(new KopirError('request_invalid', detail)), status });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
 
 /**
  * Whose lag the gateway reports: each provider system's adapters on its agency's request topic (by the SDK's default

@@ -266,6 +266,14 @@ export const gatewayConfigSpec = {
     default: ['certs/dev/gateway/encryption.key.pem'],
   }),
   bodyLimit: bytes('GATEWAY_BODY_LIMIT', { description: 'largest request body accepted', default: 1_048_576, min: 1 }),
+  clientTimeout: duration('GATEWAY_CLIENT_TIMEOUT', {
+    description:
+      'how long a client may take to send a whole request (headers and body) before 408; bounds slow clients, ' +
+      "not the provider's answer",
+    default: 30_000,
+    min: 1000,
+    max: 600_000,
+  }),
   providerTimeout: duration('GATEWAY_PROVIDER_TIMEOUT', {
     description: "how long to wait for a provider's answer",
     default: 10_000,

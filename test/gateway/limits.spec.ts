@@ -1,0 +1,122 @@
+import { readFileSync } from 'node:fs';
+import { connect, type TLSSocket } from 'node:tls';
+import { startGatewayTestBed, type GatewayTestBed } from './gateway-test-bed';
+
+jest.setTimeout(90_000);
+
+/**
+ * Issue 6's limits besides the body size (413, test/system): request headers at most 16 KiB, a request that must
+ * arrive whole within GATEWAY_CLIENT_TIMEOUT (here 2 s: a slow client cannot hold a connection by trickling bytes),
+ * and at most GATEWAY_MAX_CONNECTIONS open connections (here 3). Each refusal that still reaches HTTP is a problem
+ * with a stable code.
+ */
+describe('gateway: header size, slow clients, connection count', () => {
+  let bed: GatewayTestBed;
+  const open: TLSSocket[] = [];
+
+  beforeAll(async () => {
+    bed = await startGatewayTestBed('limits', undefined, {
+      GATEWAY_CLIENT_TIMEOUT: '2s',
+      GATEWAY_MAX_CONNECTIONS: '3',
+    });
+  });
+
+  afterEach(() => {
+    for (const socket of open.splice(0)) socket.destroy();
+  });
+
+  afterAll(async () => {
+    await bed?.close();
+  });
+
+  /** A mutual-TLS connection as psc/front-office; resolves once the handshake is done, or with the error. */
+  function tlsConnection(): Promise<TLSSocket> {
+    const { hostname, port } = new URL(bed.gateway.url);
+    const tls = bed.paths.system('psc/front-office').tls;
+    return new Promise((resolve, reject) => {
+      const socket = connect(
+        {
+          host: hostname,
+          port: Number(port),
+          servername: 'localhost',
+          ca: readFileSync(bed.paths.chain),
+          cert: readFileSync(tls.cert),
+          key: readFileSync(tls.key),
+        },
+        () => resolve(socket),
+      );
+      open.push(socket);
+      socket.once('error', reject);
+      socket.once('close', () => reject(new Error('closed before the handshake completed')));
+    });
+  }
+
+  /** Everything the gateway sends until it closes the connection, and when it closed (ms after `since`). */
+  function untilClosed(socket: TLSSocket, since: number): Promise<{ text: string; afterMs: number }> {
+    return new Promise((resolve) => {
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve({ text, afterMs: Date.now() - since }));
+    });
+  }
+
+  function problemOf(text: string): { status: string; type: string; body: Record<string, unknown> } {
+    const [head = '', body = ''] = text.split('\r\n\r\n');
+    const type = /^content-type: (.*)$/im.exec(head)?.[1] ?? '';
+    return { status: head.split('\r\n')[0] ?? '', type, body: JSON.parse(body) as Record<string, unknown> };
+  }
+
+  it('answers headers over 16 KiB with 431 and a problem whose code is request_invalid, and closes', async () => {
+    const socket = await tlsConnection();
+    const closed = untilClosed(socket, Date.now());
+    socket.write(`GET /r1/catalog HTTP/1.1\r\nHost: x\r\nX-Padding: ${'a'.repeat(20 * 1024)}\r\n\r\n`);
+    const problem = problemOf((await closed).text);
+    expect(problem.status).toBe('HTTP/1.1 431 Request Header Fields Too Large');
+    expect(problem.type).toBe('application/problem+json');
+    expect(problem.body).toMatchObject({ status: 431, code: 'request_invalid' });
+  });
+
+  it('answers a client that trickles its headers slower than the client timeout with 408 and closes', async () => {
+    const socket = await tlsConnection();
+    const started = Date.now();
+    const closed = untilClosed(socket, started);
+    socket.write('GET /r1/catalog HTTP/1.1\r\nHost: x\r\n');
+    // One header every 300 ms: the connection is never idle, so only the whole-request deadline can end it.
+    const trickle = setInterval(() => socket.writable && socket.write('X-Slow: 1\r\n'), 300);
+    const { text, afterMs } = await closed;
+    clearInterval(trickle);
+    const problem = problemOf(text);
+    expect(problem.status).toBe('HTTP/1.1 408 Request Timeout');
+    expect(problem.body).toMatchObject({ status: 408, code: 'request_invalid' });
+    // Ended by the 2 s deadline (checked every second), long before the trickle would have finished anything.
+    expect(afterMs).toBeGreaterThanOrEqual(1900);
+    expect(afterMs).toBeLessThan(15_000);
+  });
+
+  it('serves a request whose client is slow but within the timeout', async () => {
+    const socket = await tlsConnection();
+    const closed = untilClosed(socket, Date.now());
+    socket.write('GET /r1/catalog HTTP/1.1\r\nHost: x\r\n');
+    await new Promise((r) => setTimeout(r, 500));
+    socket.write('Connection: close\r\n\r\n');
+    expect((await closed).text.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
+  });
+
+  it('refuses connections beyond GATEWAY_MAX_CONNECTIONS, and accepts again once one closes', async () => {
+    const held = [await tlsConnection(), await tlsConnection(), await tlsConnection()];
+    await expect(tlsConnection()).rejects.toThrow();
+    held[0]?.destroy();
+    // The server counts the closed connection out asynchronously: retry briefly.
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      try {
+        await tlsConnection();
+        break;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  });
+});
