@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { connect, type TLSSocket } from 'node:tls';
 import { startGatewayTestBed, type GatewayTestBed } from './gateway-test-bed';
+import { systemTls } from './system-tls';
 
 jest.setTimeout(90_000);
 
@@ -31,20 +31,8 @@ describe('gateway: header size, slow clients, connection count', () => {
 
   /** A mutual-TLS connection as psc/front-office; resolves once the handshake is done, or with the error. */
   function tlsConnection(): Promise<TLSSocket> {
-    const { hostname, port } = new URL(bed.gateway.url);
-    const tls = bed.paths.system('psc/front-office').tls;
     return new Promise((resolve, reject) => {
-      const socket = connect(
-        {
-          host: hostname,
-          port: Number(port),
-          servername: 'localhost',
-          ca: readFileSync(bed.paths.chain),
-          cert: readFileSync(tls.cert),
-          key: readFileSync(tls.key),
-        },
-        () => resolve(socket),
-      );
+      const socket = connect(systemTls(bed, 'psc/front-office'), () => resolve(socket));
       open.push(socket);
       socket.once('error', reject);
       socket.once('close', () => reject(new Error('closed before the handshake completed')));

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { KopirCallError, KopirClient } from '@kopir/client';
 import { IIN, startGatewayTestBed, type GatewayTestBed } from './gateway-test-bed';
+import { systemTls } from './system-tls';
 
 jest.setTimeout(90_000);
 
@@ -48,23 +48,19 @@ describe('gateway: a timeout per service', () => {
 
   /** GET over mutual TLS as psc/front-office: status, content type and parsed body. */
   function get(path: string): Promise<{ status: number; type: string; body: Record<string, unknown> }> {
-    const tls = bed.paths.system('psc/front-office').tls;
     return new Promise((resolve, reject) => {
-      const req = request(
-        new URL(path, bed.gateway.url),
-        { cert: readFileSync(tls.cert), key: readFileSync(tls.key), ca: readFileSync(bed.paths.chain) },
-        (res) => {
-          let text = '';
-          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-          res.on('end', () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              type: String(res.headers['content-type']),
-              body: JSON.parse(text) as Record<string, unknown>,
-            }),
-          );
-        },
-      );
+      const { cert, key, ca } = systemTls(bed, 'psc/front-office');
+      const req = request(new URL(path, bed.gateway.url), { cert, key, ca }, (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            type: String(res.headers['content-type']),
+            body: JSON.parse(text) as Record<string, unknown>,
+          }),
+        );
+      });
       req.on('error', reject);
       req.end();
     });

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { connect, type TLSSocket } from 'node:tls';
 import { PkiDirectory } from '@kopir/pki';
 import { startGatewayTestBed, type GatewayTestBed } from './gateway-test-bed';
+import { systemTls } from './system-tls';
 
 jest.setTimeout(90_000);
 
@@ -32,25 +32,15 @@ describe('gateway: TLS session resumption', () => {
 
   /** One connection as `system`, offering `session`; asks for the catalog, which names the caller's services. */
   function handshake(system: string, session?: Buffer): Promise<Handshake> {
-    const { hostname, port } = new URL(bed.gateway.url);
-    const tls = bed.paths.system(system).tls;
     return new Promise((resolve) => {
       let issued: Buffer | undefined;
       let resumed: boolean | undefined;
       let answer = '';
-      const socket: TLSSocket = connect({
-        host: hostname,
-        port: Number(port),
-        servername: 'localhost',
-        ca: readFileSync(bed.paths.chain),
-        cert: readFileSync(tls.cert),
-        key: readFileSync(tls.key),
-        session,
-      });
+      const socket: TLSSocket = connect({ ...systemTls(bed, system), session });
       socket.on('session', (ticket: Buffer) => (issued = ticket));
       socket.on('secureConnect', () => {
         resumed = socket.isSessionReused();
-        socket.write(`GET /r1/catalog HTTP/1.1\r\nHost: ${hostname}\r\nConnection: close\r\n\r\n`);
+        socket.write('GET /r1/catalog HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
       });
       socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
       // A refused handshake ends in an alert or a reset: an error, then close. Either way the answer is what came.
