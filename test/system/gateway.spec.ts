@@ -283,6 +283,8 @@ describe('the whole system, end to end (kopir up; real mutual TLS, Kafka protoco
     await expect(
       client.call('mju/population/person-by-iin', { iin }, { purpose: 'driving-licence-issue', subject: iin }),
     ).rejects.toBeInstanceOf(Error);
+    // The operator's log names the reason and who tried, address and port.
+    expect(system.log()).toMatch(/TLS handshake refused from 127\.0\.0\.1:\d+: .*\(CERT_REVOKED\)/);
   });
 });
 

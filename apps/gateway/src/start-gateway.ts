@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
 import type { Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { Logger } from '@nestjs/common';
@@ -159,11 +159,17 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   await app.init();
   const server = app.getHttpServer() as Server;
   server.maxConnections = config.maxConnections;
-  server.on('tlsClientError', (error: Error, socket: TLSSocket) => {
+  // Who knocked: noted on the TCP connection, because a refused TLS socket is already closed when Node reports it
+  // (its remoteAddress is gone for an expired or revoked certificate, the cases an officer asks about).
+  server.prependListener('connection', (raw: Socket & { [PEER]?: string }) => {
+    raw[PEER] = `${raw.remoteAddress ?? '?'}:${raw.remotePort ?? '?'}`;
+  });
+  server.on('tlsClientError', (error: Error, socket: TLSSocket & { _parent?: { [PEER]?: string } }) => {
     metrics.tlsRejected.inc();
     // Node tells the client only that the peer hung up; the reason (expired, unknown CA, revoked) is here.
     const reason = socket.authorizationError ? ` (${String(socket.authorizationError)})` : '';
-    logger.warn(`TLS handshake refused from ${socket.remoteAddress ?? '?'}: ${error.message}${reason}`);
+    const peer = socket._parent?.[PEER] ?? socket.remoteAddress ?? '?';
+    logger.warn(`TLS handshake refused from ${peer}: ${error.message}${reason}`);
   });
   server.on('secureConnection', (socket: TLSSocket) => {
     metrics.tlsHandshakes.inc({ resumed: String(socket.isSessionReused()) });
@@ -221,6 +227,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
 }
 
 const LAG_CACHE_MS = 5000;
+
+/** The client's address and port, as the TCP connection had them (see the tlsClientError handler). */
+const PEER = Symbol('kopir.peer');
 
 /** Largest request head (request line and headers) the gateway reads: 16 KiB, the client's signature included. */
 const MAX_HEADER_BYTES = 16 * 1024;
