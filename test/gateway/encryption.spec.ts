@@ -5,13 +5,14 @@
  * the raw messages of kopir.req.mju and of the gateway's reply topic (and base64url-decodes every part of them, as
  * anyone reading a topic could); the same calls through a bed whose federation does not require encryption show the
  * data in those messages, so the check can fail. Then the provider's faults: an answer in clear, an answer
- * encrypted to another key or bound to another request, each a 502 provider_error with its audit record.
+ * encrypted under another request's answer key (one with the same request id, or one for another request id), each
+ * a 502 provider_error with its audit record.
  */
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
 import { KopirCallError, KopirClient } from '@kopir/client';
 import { AUDIT_TOPIC, replyTopic, requestTopic, type AgencyCode } from '@kopir/contracts';
-import { encryptAnswer, signAnswer } from '@kopir/envelope';
+import { encryptAnswer, encryptBody, signAnswer } from '@kopir/envelope';
 import { keyThumbprint, loadPublicKey } from '@kopir/pki';
 import { IIN, startGatewayTestBed, type Answerer, type GatewayTestBed } from './gateway-test-bed';
 
@@ -71,7 +72,6 @@ function readable(value: string): string {
 
 describe('encrypted bodies through the gateway', () => {
   let mode: Mode = 'answer';
-  const stranger = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey;
   const answerer: Answerer = async (envelope, envelopeJws, bed) => {
     // What the provider reads is the decrypted body: the IIN it is asked about.
     const body = (await bed.body(envelope)) as { iin: string };
@@ -86,9 +86,12 @@ describe('encrypted bodies through the gateway', () => {
       },
     );
     if (mode === 'clear') return signed;
+    // The answer key of another key agreement with this provider: for the same request id (wrong-key), or for
+    // another request (other-request). Neither is the key the gateway derived for this request.
     const requestId = mode === 'other-request' ? `${envelope.requestId}-other` : envelope.requestId;
-    const recipient = mode === 'wrong-key' ? stranger : loadPublicKey(bed.paths.gateway.encryption.publicKey);
-    return encryptAnswer(signed, recipient, { kid: keyThumbprint(recipient), requestId });
+    const provider = loadPublicKey(bed.paths.system('mju/population').encryption.publicKey);
+    const { answerKey } = await encryptBody({ iin: body.iin }, provider, { requestId });
+    return encryptAnswer(signed, answerKey);
   };
 
   async function callThrough(client: KopirClient): Promise<{ requestId: string; body: unknown }> {
@@ -165,7 +168,7 @@ describe('encrypted bodies through the gateway', () => {
       expect(await audited(requestId)).toMatchObject({ decision: 'deny', errorCode: 'provider_error', status: 502 });
     });
 
-    it('answers 502 provider_error, audited, when the encrypted answer does not decrypt with the gateway key', async () => {
+    it("answers 502 provider_error, audited, when the encrypted answer is under another request's key", async () => {
       for (const fault of ['wrong-key', 'other-request'] as const) {
         mode = fault;
         const { error, requestId } = await refusal();

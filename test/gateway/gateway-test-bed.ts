@@ -47,8 +47,9 @@ export interface GatewayTestBed {
   /** The gateway's environment, to start another instance with overrides. */
   gatewayEnv(overrides?: Record<string, string>): Record<string, string>;
   /**
-   * The answer mju/population would send: `body` signed bound to this envelope, and encrypted to the gateway's
-   * encryption key when the envelope's body came encrypted (as the SDK does).
+   * The answer mju/population would send: `body` signed bound to this envelope, and encrypted under the request's
+   * answer key (derived from the key agreement of the envelope's bodyJwe) when the body came encrypted (as the SDK
+   * does).
    */
   answer(envelopeJws: string, envelope: Envelope, body: unknown, key?: KeyObject): Promise<string>;
   /** The request body as mju/population reads it: decrypted with its encryption key when it came as bodyJwe. */
@@ -106,7 +107,6 @@ export async function startGatewayTestBed(
   const index = new FederationIndex(document);
   const providerKey = loadPrivateKey(readFileSync(paths.system('mju/population').signing.key, 'utf8'));
   const providerEncryptionKey = loadPrivateKey(paths.system('mju/population').encryption.key);
-  const gatewayEncryptionKey = loadPublicKey(paths.gateway.encryption.publicKey);
   const federation = {
     file: federationFile,
     authorityPublicKey: paths.federationAuthority.publicKey,
@@ -122,7 +122,6 @@ export async function startGatewayTestBed(
     GATEWAY_TLS_CA: paths.chain,
     GATEWAY_TLS_CRL: paths.crl,
     GATEWAY_SIGNING_KEY: paths.gateway.signing.key,
-    GATEWAY_ENCRYPTION_KEYS: paths.gateway.encryption.key,
     GATEWAY_PROVIDER_TIMEOUT: '5s',
     ...env,
     ...overrides,
@@ -169,13 +168,10 @@ export async function startGatewayTestBed(
       const answerJws = await signAnswer(envelopeJws, { requestId: envelope.requestId, status: 'ok', body }, key, {
         kid: keyThumbprint(providerKey),
       });
-      if (envelope.bodyJwe === undefined) return answerJws;
-      return encryptAnswer(answerJws, gatewayEncryptionKey, {
-        kid: keyThumbprint(gatewayEncryptionKey),
-        requestId: envelope.requestId,
-      });
+      const { answerKey } = await envelopeBody(envelope, providerEncryptionKey);
+      return answerKey === undefined ? answerJws : encryptAnswer(answerJws, answerKey);
     },
-    body: (envelope) => envelopeBody(envelope, providerEncryptionKey),
+    body: async (envelope) => (await envelopeBody(envelope, providerEncryptionKey)).body,
     stopBroker: () => broker.stop(),
     async restartBroker() {
       broker = await startBroker({ dataDir: join(dir, 'broker'), port: broker.port, ...brokerOptions });

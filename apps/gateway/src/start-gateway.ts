@@ -20,7 +20,7 @@ import {
 } from '@kopir/contracts';
 import { openFederation, type FederationDocument } from '@kopir/federation';
 import { RequestReplyClient, measureConsumerLag, type LagTarget, type PartitionLag } from '@kopir/messaging';
-import { keyThumbprint, keysByKid, loadPrivateKey } from '@kopir/pki';
+import { keyThumbprint, loadPrivateKey } from '@kopir/pki';
 import { AuditPublisher } from './audit/audit-publisher';
 import { CatalogService } from './catalog/catalog.service';
 import { compileFederation, type FederationView } from './federation/federation-state';
@@ -90,8 +90,6 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   };
 
   const signingKey = loadPrivateKey(readFileSync(config.signingKey, 'utf8'));
-  // Providers encrypt answers to the key the federation publishes for this gateway; a rotation lists two.
-  const decryptionKey = keysByKid(config.encryptionKeys.map((file) => loadPrivateKey(file)));
   const bus = new RequestReplyClient({ kafka: options.kafka, instanceId: config.instanceId, logger });
   const audit = new AuditPublisher(options.kafka, config.auditTimeout);
   await Promise.all([bus.start(), audit.start()]);
@@ -101,7 +99,6 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       instanceId: config.instanceId,
       signingKey,
       signingKid: keyThumbprint(signingKey),
-      decryptionKey,
       providerTimeoutMs: config.providerTimeout,
       maxAgeSeconds: Math.round(config.maxAge / 1000),
       clockSkewSeconds: Math.round(config.clockSkew / 1000),

@@ -1,5 +1,13 @@
 import type { KeyObject } from 'node:crypto';
-import { decryptAnswer, encryptBody, signEnvelope, verifyAnswer } from '@kopir/envelope';
+import { KopirError } from '@kopir/contracts';
+import {
+  decryptAnswer,
+  encryptBody,
+  signEnvelope,
+  verifyAnswer,
+  type AnswerKey,
+  type EncryptedBody,
+} from '@kopir/envelope';
 import type { FederationDocument } from '@kopir/federation';
 import { generateKeyPair, generateSigningKey, keyThumbprint, publicKeyToJwk } from '@kopir/pki';
 import { AdapterProcessor } from './adapter-processor';
@@ -7,11 +15,11 @@ import type { AdapterRequest } from './adapter-request';
 
 const IIN = '900101300012';
 const NAME = 'Abenov';
+const NOBODY = '000000000000';
 
-/** Encrypted bodies through the SDK: decrypted for the handler, the answer encrypted back to the gateway. */
+/** Encrypted bodies through the SDK: decrypted for the handler, the answer encrypted under the request's answer key. */
 describe('AdapterProcessor with encrypted bodies', () => {
   const gateway = generateSigningKey('ES256');
-  const gatewayEncryption = generateKeyPair('P-256');
   const adapter = generateSigningKey('ES256');
   const current = generateKeyPair('P-256');
   const previous = generateKeyPair('P-256');
@@ -32,7 +40,7 @@ describe('AdapterProcessor with encrypted bodies', () => {
     fields: ['iin', 'lastName'].map((f) => ({ name: f, sensitivity: 'personal' as const })),
     encryptBodies,
   });
-  const document = (gatewayKey = true): FederationDocument => ({
+  const document = (): FederationDocument => ({
     federation: 'test',
     version: 1,
     issuedAt: new Date(Date.now() - 60_000).toISOString(),
@@ -50,40 +58,38 @@ describe('AdapterProcessor with encrypted bodies', () => {
     services: [service('person-by-iin', true), service('person-in-clear', false)],
     rules: [],
     officers: [],
-    gateways: [
-      {
-        id: 'gateway',
-        name: 'gw',
-        signingKeys: [publicKeyToJwk(gateway.publicKey)],
-        ...(gatewayKey ? { encryptionKey: publicKeyToJwk(gatewayEncryption.publicKey) } : {}),
-      },
-    ],
+    gateways: [{ id: 'gateway', name: 'gw', signingKeys: [publicKeyToJwk(gateway.publicKey)] }],
   });
   const handle = (request: AdapterRequest) => {
     seen.push(request);
+    if ((request.body as { iin: string }).iin === NOBODY) throw new KopirError('not_found', 'No such person');
     return { iin: (request.body as { iin: string }).iin, lastName: NAME };
   };
-  const processor = (options: { keys?: readonly KeyObject[]; gatewayKey?: boolean } = {}): AdapterProcessor =>
+  const processor = (options: { keys?: readonly KeyObject[] } = {}): AdapterProcessor =>
     new AdapterProcessor({
       system: 'mju/population',
       signingKey: adapter.privateKey,
       encryptionKeys: options.keys ?? [current.privateKey, previous.privateKey],
-      federation: { current: { document: document(options.gatewayKey) } },
+      federation: { current: { document: document() } },
       handlers: [
         { service: 'person-by-iin', handle },
         { service: 'person-in-clear', handle },
       ],
     });
   let n = 0;
-  /** An envelope as the gateway signs it; `jwe` replaces the body (encrypted as the test needs). */
+  /**
+   * An envelope as the gateway signs it; `jwe` replaces the body (encrypted as the test needs), and the answer key
+   * the gateway keeps for the answer comes with it.
+   */
   const envelope = async (
-    options: { requestId?: string; name?: string; jwe?: (requestId: string) => Promise<string> } = {},
-  ): Promise<{ jws: string; requestId: string }> => {
+    options: { requestId?: string; name?: string; jwe?: (requestId: string) => Promise<EncryptedBody> } = {},
+  ): Promise<{ jws: string; requestId: string; answerKey?: AnswerKey }> => {
     const requestId = options.requestId ?? `enc-${++n}`;
     const jwe =
       options.jwe ??
       ((rid: string) =>
         encryptBody({ iin: IIN }, current.publicKey, { kid: keyThumbprint(current.publicKey), requestId: rid }));
+    const encrypted = await jwe(requestId);
     const jws = await signEnvelope(
       {
         requestId,
@@ -92,13 +98,13 @@ describe('AdapterProcessor with encrypted bodies', () => {
         purpose: 'driving-licence-issue',
         subject: IIN,
         fields: ['iin', 'lastName'],
-        bodyJwe: await jwe(requestId),
+        bodyJwe: encrypted.jwe,
         consumerSignature: 'x',
       },
       gateway.privateKey,
       { kid: keyThumbprint(gateway.publicKey) },
     );
-    return { jws, requestId };
+    return { jws, requestId, answerKey: encrypted.answerKey };
   };
   const clear = async (name = 'person-by-iin') => {
     n += 1;
@@ -119,11 +125,12 @@ describe('AdapterProcessor with encrypted bodies', () => {
     );
     return { jws, requestId };
   };
-  /** The reply as the gateway gets it: decrypted (when it is a JWE) with the gateway's key, then verified. */
-  const open = async (reply: string, jws: string, requestId: string) => {
+  /** The reply as the gateway gets it: decrypted (when it is a JWE) under the request's answer key, then verified. */
+  const open = async (reply: string, e: { jws: string; requestId: string; answerKey?: AnswerKey }) => {
     const encrypted = reply.split('.').length === 5;
-    const answerJws = encrypted ? await decryptAnswer(reply, gatewayEncryption.privateKey, { requestId }) : reply;
-    const answer = await verifyAnswer(answerJws, jws, adapter.publicKey, { requestId });
+    if (encrypted && e.answerKey === undefined) throw new Error('an encrypted answer to a request in clear');
+    const answerJws = e.answerKey !== undefined && encrypted ? await decryptAnswer(reply, e.answerKey) : reply;
+    const answer = await verifyAnswer(answerJws, e.jws, adapter.publicKey, { requestId: e.requestId });
     return { encrypted, status: answer.status, body: answer.body };
   };
   const reply = async (p: AdapterProcessor, e: { jws: string; requestId: string }) => {
@@ -132,7 +139,7 @@ describe('AdapterProcessor with encrypted bodies', () => {
     return done.answer;
   };
 
-  it('decrypts the body for the handler and answers encrypted to the gateway, signed over the plaintext', async () => {
+  it('decrypts the body for the handler and answers encrypted under the request key, signed over the plaintext', async () => {
     const e = await envelope();
     const answer = await reply(processor(), e);
     // Nothing of the person in the reply, however it is decoded.
@@ -141,12 +148,39 @@ describe('AdapterProcessor with encrypted bodies', () => {
       expect(text).not.toContain(NAME);
       expect(text).not.toContain(IIN);
     }
-    expect(await open(answer, e.jws, e.requestId)).toEqual({
+    expect(await open(answer, e)).toEqual({
       encrypted: true,
       status: 'ok',
       body: { iin: IIN, lastName: NAME },
     });
     expect(seen.at(-1)?.body).toEqual({ iin: IIN });
+    // Under this request's key only: another request's key does not open it.
+    const other = await envelope();
+    expect(other.answerKey).toBeDefined();
+    await expect(open(answer, { ...e, answerKey: other.answerKey })).rejects.toMatchObject({
+      code: 'signature_invalid',
+    });
+  });
+
+  it('answers a refusal after decryption encrypted too (a body that fails the schema, a handler refusal)', async () => {
+    const invalid = await envelope({
+      jwe: (rid) =>
+        encryptBody({ iin: 'not-an-iin' }, current.publicKey, {
+          kid: keyThumbprint(current.publicKey),
+          requestId: rid,
+        }),
+    });
+    const refused = await reply(processor(), invalid);
+    expect(refused).not.toContain('not-an-iin');
+    expect(await open(refused, invalid)).toMatchObject({ encrypted: true, status: 'request_invalid' });
+    const missing = await envelope({
+      jwe: (rid) =>
+        encryptBody({ iin: NOBODY }, current.publicKey, { kid: keyThumbprint(current.publicKey), requestId: rid }),
+    });
+    expect(await open(await reply(processor(), missing), missing)).toMatchObject({
+      encrypted: true,
+      status: 'not_found',
+    });
   });
 
   it('decrypts with the previous key during a rotation (the JWE names its key by kid)', async () => {
@@ -154,7 +188,7 @@ describe('AdapterProcessor with encrypted bodies', () => {
       jwe: (rid) =>
         encryptBody({ iin: IIN }, previous.publicKey, { kid: keyThumbprint(previous.publicKey), requestId: rid }),
     });
-    expect(await open(await reply(processor(), e), e.jws, e.requestId)).toMatchObject({ status: 'ok' });
+    expect(await open(await reply(processor(), e), e)).toMatchObject({ status: 'ok' });
   });
 
   it('refuses a JWE moved from another request into this envelope, before the handler runs', async () => {
@@ -164,8 +198,10 @@ describe('AdapterProcessor with encrypted bodies', () => {
     });
     const before = seen.length;
     const e = await envelope({ jwe: () => Promise.resolve(stolen) });
-    const answer = await open(await reply(processor(), e), e.jws, e.requestId);
-    expect(answer).toMatchObject({ encrypted: true, status: 'signature_invalid' });
+    // No key agreement of this request succeeded, so there is no key to answer under: the refusal goes in clear
+    // (it holds no registry data), and the gateway turns any clear answer to an encrypted request into provider_error.
+    const answer = await open(await reply(processor(), e), e);
+    expect(answer).toMatchObject({ encrypted: false, status: 'signature_invalid' });
     expect(seen.length).toBe(before);
   });
 
@@ -176,45 +212,40 @@ describe('AdapterProcessor with encrypted bodies', () => {
         jwe: (rid) => encryptBody({ iin: IIN }, key.publicKey, { kid: keyThumbprint(key.publicKey), requestId: rid }),
       });
       const p = key === current ? processor({ keys: [previous.privateKey] }) : processor();
-      expect(await open(await reply(p, e), e.jws, e.requestId)).toMatchObject({ status: 'signature_invalid' });
+      expect(await open(await reply(p, e), e)).toMatchObject({ encrypted: false, status: 'signature_invalid' });
     }
     // And a kid that names this system's key over a body encrypted to another: the key agreement fails.
     const e = await envelope({
       jwe: (rid) =>
         encryptBody({ iin: IIN }, otherSystem.publicKey, { kid: keyThumbprint(current.publicKey), requestId: rid }),
     });
-    expect(await open(await reply(processor(), e), e.jws, e.requestId)).toMatchObject({ status: 'signature_invalid' });
+    expect(await open(await reply(processor(), e), e)).toMatchObject({ status: 'signature_invalid' });
     expect(seen.length).toBe(before);
   });
 
   it('refuses a clear body for a service that requires encryption, and answers one that does not in clear', async () => {
     const before = seen.length;
     const e = await clear('person-by-iin');
-    expect(await open(await reply(processor(), e), e.jws, e.requestId)).toMatchObject({
+    expect(await open(await reply(processor(), e), e)).toMatchObject({
       encrypted: false,
       status: 'request_invalid',
       body: { detail: 'This service accepts only encrypted request bodies' },
     });
     expect(seen.length).toBe(before);
     const plain = await clear('person-in-clear');
-    expect(await open(await reply(processor(), plain), plain.jws, plain.requestId)).toEqual({
+    expect(await open(await reply(processor(), plain), plain)).toEqual({
       encrypted: false,
       status: 'ok',
       body: { iin: IIN, lastName: NAME },
     });
   });
 
-  it('refuses an encrypted body when it holds no key, and never answers in clear when the gateway has no key', async () => {
+  it('refuses an encrypted body when it holds no key (in clear, with no data)', async () => {
     const before = seen.length;
     const e = await envelope();
-    expect(await open(await reply(processor({ keys: [] }), e), e.jws, e.requestId)).toMatchObject({
-      encrypted: true,
-      status: 'request_invalid',
-    });
-    const f = await envelope();
-    const noKey = await reply(processor({ gatewayKey: false }), f);
-    expect(noKey).not.toContain(NAME);
-    expect(await open(noKey, f.jws, f.requestId)).toMatchObject({ encrypted: false, status: 'provider_error' });
+    const refused = await reply(processor({ keys: [] }), e);
+    expect(refused).not.toContain(NAME);
+    expect(await open(refused, e)).toMatchObject({ encrypted: false, status: 'request_invalid' });
     expect(seen.length).toBe(before);
   });
 });

@@ -6,16 +6,12 @@ import {
   envelopeBody,
   signAnswer,
   verifySignedEnvelope,
+  type AnswerKey,
   type DecryptionKey,
   type Envelope,
+  type EnvelopeBody,
 } from '@kopir/envelope';
-import {
-  FederationIndex,
-  serviceValidators,
-  type FederationDocument,
-  type RecipientKey,
-  type ServiceValidators,
-} from '@kopir/federation';
+import { FederationIndex, serviceValidators, type FederationDocument, type ServiceValidators } from '@kopir/federation';
 import { keyThumbprint, keysByKid } from '@kopir/pki';
 import type { AdapterHandler, AdapterLogger, AdapterRequest } from './adapter-request';
 import { maskAnswer } from './mask-answer';
@@ -54,7 +50,7 @@ export interface AdapterProcessorOptions {
 
 /** The outcome of one message: the signed answer to send back, or none when the message is for another system. */
 export interface ProcessedRequest {
-  /** The answer JWS, or (when the request body came encrypted) a JWE of it to the gateway's encryption key. */
+  /** The answer JWS, or (when the request body came encrypted) a JWE of it under that request's answer key. */
   readonly answer: string;
   readonly requestId: string;
   /** `ok` or the stable error code answered. */
@@ -93,8 +89,8 @@ const noLog: AdapterLogger = { log: () => undefined, warn: () => undefined, erro
  * The SDK's request path without transport (DESIGN.md "One request, end to end", step 4): verify the gateway's
  * envelope, refuse replays, check the service, decrypt the body when it came encrypted, check the body, run the
  * handler, check its full answer against the service's published answer schema, mask the answer to the rule's
- * fields, and sign the answer bound to the envelope (then encrypt it to the gateway when the request came
- * encrypted). Every outcome, success or refusal, is a signed answer.
+ * fields, and sign the answer bound to the envelope (then encrypt it under the request's answer key when the body
+ * came encrypted). Every outcome, success or refusal, is a signed answer.
  */
 export class AdapterProcessor {
   readonly system: string;
@@ -147,33 +143,26 @@ export class AdapterProcessor {
   async process(envelopeJws: string, fallbackRequestId = ''): Promise<ProcessedRequest | undefined> {
     if (!this.addressedHere(envelopeJws)) return undefined;
     let requestId = fallbackRequestId;
-    // Set when the request body came encrypted: the answer then goes to that gateway's key, encrypted too.
-    let replyTo: RecipientKey | undefined;
+    // Set once an encrypted request body decrypts: the answer, refusals included, then goes back encrypted under it.
+    // A refusal before that (an envelope or body that does not check out) goes in clear: it holds no registry data.
+    let replyTo: AnswerKey | undefined;
     try {
-      const { envelope, gatewayKid } = await this.verify(envelopeJws);
+      const envelope = await this.verify(envelopeJws);
       requestId = envelope.requestId;
-      if (envelope.bodyJwe !== undefined) {
-        replyTo = this.federation().index.gatewayEncryptionKey(gatewayKid);
-        // Whatever the registry would answer could then only go back in clear: refuse before it runs.
-        if (replyTo === undefined) {
-          throw new KopirError(
-            'provider_error',
-            'The gateway publishes no encryption key to answer an encrypted request',
-          );
-        }
-      }
+      const request = await this.body(envelope);
+      replyTo = request.answerKey;
       // Masking only removes members, so an answer valid in full stays valid once masked (run checks it in full).
-      const body = maskAnswer(await this.run(envelope), envelope.fields);
+      const body = maskAnswer(await this.run(envelope, request.body), envelope.fields);
       const answer = await this.sign(envelopeJws, { requestId, status: 'ok', body });
-      return { answer: await seal(answer, replyTo, requestId), requestId, status: 'ok' };
+      return { answer: await seal(answer, replyTo), requestId, status: 'ok' };
     } catch (error) {
       const problem = this.problem(error, requestId);
       const answer = await this.sign(envelopeJws, { requestId, status: problem.code, body: problem });
-      return { answer: await seal(answer, replyTo, requestId), requestId, status: problem.code };
+      return { answer: await seal(answer, replyTo), requestId, status: problem.code };
     }
   }
 
-  private async verify(envelopeJws: string): Promise<{ envelope: Envelope; gatewayKid: string }> {
+  private async verify(envelopeJws: string): Promise<Envelope> {
     const nowMs = this.now();
     try {
       this.options.federation.assertInForce?.(nowMs);
@@ -182,17 +171,17 @@ export class AdapterProcessor {
       throw new KopirError('provider_unavailable', 'The federation document in force has expired', { retriable: true });
     }
     const { index } = this.federation();
-    const { envelope, kid: gatewayKid } = await verifySignedEnvelope(envelopeJws, (kid) => index.gatewayKey(kid), {
+    const { envelope } = await verifySignedEnvelope(envelopeJws, (kid) => index.gatewayKey(kid), {
       now: new Date(nowMs),
       ...(this.options.maxAgeSeconds === undefined ? {} : { maxAgeSeconds: this.options.maxAgeSeconds }),
       ...(this.options.clockSkewSeconds === undefined ? {} : { clockSkewSeconds: this.options.clockSkewSeconds }),
     });
     // After the signature: forged messages cannot fill the replay guard (ReplayGuard's contract).
     this.replay.check(envelope.requestId, new Date(envelope.iat * 1000));
-    return { envelope, gatewayKid };
+    return envelope;
   }
 
-  private async run(envelope: Envelope): Promise<unknown> {
+  private async run(envelope: Envelope, body: unknown): Promise<unknown> {
     const { index, validators } = this.federation();
     const prefix = `${this.system}/`;
     const name = envelope.service.startsWith(prefix) ? envelope.service.slice(prefix.length) : undefined;
@@ -202,7 +191,6 @@ export class AdapterProcessor {
     if (name === undefined || handle === undefined || definition === undefined || compiled === undefined) {
       throw new KopirError('service_unknown', 'This registry does not provide the requested service');
     }
-    const body = await this.body(envelope, index);
     const validate = compiled.request;
     if (!validate(body)) {
       // Paths and schema keywords only: the values may be citizen data.
@@ -236,14 +224,15 @@ export class AdapterProcessor {
 
   /**
    * The request body: in clear, or decrypted with this system's key (bound to the envelope's request id, so a JWE
-   * moved from another request is refused). A service the federation marks encrypted takes no body in clear.
+   * moved from another request is refused) with the answer key of the request. A service the federation marks
+   * encrypted takes no body in clear.
    */
-  private async body(envelope: Envelope, index: FederationIndex): Promise<unknown> {
+  private async body(envelope: Envelope): Promise<EnvelopeBody> {
     if (envelope.bodyJwe === undefined) {
-      if (index.encryptsBodies(envelope.service)) {
+      if (this.federation().index.encryptsBodies(envelope.service)) {
         throw new KopirError('request_invalid', 'This service accepts only encrypted request bodies');
       }
-      return envelope.body;
+      return { body: envelope.body };
     }
     if (this.decryptionKey === undefined) {
       throw new KopirError('request_invalid', 'This registry holds no key to decrypt request bodies');
@@ -306,8 +295,7 @@ export class AdapterProcessor {
   }
 }
 
-/** The answer as it goes back: the JWS itself, or a JWE of it to the gateway that sent an encrypted request. */
-function seal(answerJws: string, gateway: RecipientKey | undefined, requestId: string): Promise<string> | string {
-  if (gateway === undefined) return answerJws;
-  return encryptAnswer(answerJws, gateway.key, { kid: gateway.kid, requestId });
+/** The answer as it goes back: the JWS itself, or a JWE of it under the answer key of an encrypted request. */
+function seal(answerJws: string, answerKey: AnswerKey | undefined): Promise<string> | string {
+  return answerKey === undefined ? answerJws : encryptAnswer(answerJws, answerKey);
 }

@@ -259,12 +259,6 @@ export const gatewayConfigSpec = {
     description: "the gateway's envelope signing key (PEM); its public key is in the federation's gateways",
     default: 'certs/dev/gateway/signing.key.pem',
   }),
-  encryptionKeys: list('GATEWAY_ENCRYPTION_KEYS', {
-    description:
-      'private keys (PEM files, comma-separated) the gateway decrypts encrypted provider answers with, chosen by kid: ' +
-      "the one whose public key the federation's gateway entry publishes, and during a rotation the previous one",
-    default: ['certs/dev/gateway/encryption.key.pem'],
-  }),
   bodyLimit: bytes('GATEWAY_BODY_LIMIT', { description: 'largest request body accepted', default: 1_048_576, min: 1 }),
   clientTimeout: duration('GATEWAY_CLIENT_TIMEOUT', {
     description:

@@ -17,10 +17,14 @@ export {
   envelopeBody,
   type ContentEncryptionAlgorithm,
   type DecryptBodyOptions,
+  type DecryptedBody,
   type DecryptionKey,
   type EncryptBodyOptions,
+  type EncryptedBody,
+  type EnvelopeBody,
   type KeyManagementAlgorithm,
 } from './body-encryption';
+export type { AnswerKey } from './lib/answer-key';
 export { canonicalize } from './canonicalize';
 export {
   ENVELOPE_TYP,

@@ -11,7 +11,6 @@ import {
   verifyAnswer,
   verifyRequest,
   type Answer,
-  type DecryptionKey,
 } from '@kopir/envelope';
 import { MESSAGE_HEADERS, type RequestReplyClient } from '@kopir/messaging';
 import type { AuditPublisher } from '../audit/audit-publisher';
@@ -38,8 +37,6 @@ export interface RelayOptions {
   readonly instanceId: string;
   readonly signingKey: KeyObject;
   readonly signingKid: string;
-  /** The gateway's encryption keys, by kid (the current one and, during a rotation, the previous). */
-  readonly decryptionKey: DecryptionKey;
   readonly providerTimeoutMs: number;
   readonly maxAgeSeconds: number;
   readonly clockSkewSeconds: number;
@@ -216,7 +213,7 @@ export class RelayService {
         purpose: h.purpose,
         subject: h.subject,
         fields: decision.fields,
-        ...sent,
+        ...sent.envelope,
         consumerSignature: signature,
       },
       this.options.signingKey,
@@ -241,7 +238,7 @@ export class RelayService {
     // does not decrypt.
     let answerJws = raw;
     try {
-      answerJws = await answerOf(raw, sent, this.options.decryptionKey, h.requestId);
+      answerJws = await answerOf(raw, sent);
     } finally {
       facts.responseHash = hex(answerJws);
     }

@@ -14,8 +14,8 @@ import { SignatureInvalidError } from '../errors';
 import { B64URL, decodeUtf8, isCanonicalBase64url } from './compact';
 
 /**
- * Compact JWE with ECDH-ES direct key agreement and A256GCM (RFC 7516 §5.1 and §5.2, RFC 7518 §4.6 and §5.3), with
- * node:crypto, synchronously. jose computes the same through WebCrypto's async API, which cost about 6× the key
+ * Compact JWE with ECDH-ES direct key agreement and A256GCM (RFC 7516 §5.1 and §5.2, RFC 7518 §4.6 and §5.3), and
+ * with `dir` (RFC 7518 §4.5) under a key the caller derived, with node:crypto, synchronously. jose computes the same through WebCrypto's async API, which cost about 6× the key
  * agreement itself on this workload (test/bench/envelope.bench.ts: 2.8 ms of CPU per round trip of an encrypted
  * service); the tests decrypt with jose what this encrypts, and the reverse. The algorithm checks and the allow-lists
  * stay with the callers in body-encryption.ts: this file only computes.
@@ -59,12 +59,22 @@ function concatKdf(z: Buffer, enc: string, apu: Buffer, apv: Buffer): Buffer {
     .digest();
 }
 
+/** A request JWE and the ECDH shared secret Z it was made with, from which the caller derives the answer key. */
+export interface SealedRequest {
+  readonly jwe: string;
+  readonly sharedSecret: Buffer;
+}
+
 /**
  * Encrypts `plaintext` to `recipient` (a public key {@link ecdhCurve} accepts): a fresh ephemeral key on the same
  * curve, Z by ECDH with the recipient, the content key by the Concat KDF, AES-256-GCM with the encoded protected
  * header as additional data (RFC 7516 §5.1 step 14). `header` is completed with alg, enc and epk.
  */
-export function encryptCompact(plaintext: Uint8Array, recipient: KeyObject, header: Record<string, unknown>): string {
+export function encryptCompact(
+  plaintext: Uint8Array,
+  recipient: KeyObject,
+  header: Record<string, unknown>,
+): SealedRequest {
   const curve = ecdhCurve(recipient);
   if (curve === undefined) throw new TypeError('not an ECDH-ES recipient key');
   const ephemeral =
@@ -73,21 +83,32 @@ export function encryptCompact(plaintext: Uint8Array, recipient: KeyObject, head
       : generateKeyPairSync('ec', { namedCurve: recipient.asymmetricKeyDetails?.namedCurve ?? '' });
   const z = diffieHellman({ privateKey: ephemeral.privateKey, publicKey: recipient });
   const epk = ephemeral.publicKey.export({ format: 'jwk' });
-  const encodedHeader = Buffer.from(
-    JSON.stringify({
-      ...header,
-      alg: 'ECDH-ES',
-      enc: 'A256GCM',
-      epk: { kty: epk.kty, crv: epk.crv, x: epk.x, y: epk.y },
-    }),
-  ).toString('base64url');
-  const iv = randomBytes(IV_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', concatKdf(z, 'A256GCM', Buffer.alloc(0), Buffer.alloc(0)), iv, {
-    authTagLength: TAG_BYTES,
+  const cek = concatKdf(z, 'A256GCM', Buffer.alloc(0), Buffer.alloc(0));
+  const jwe = seal(plaintext, cek, {
+    ...header,
+    alg: 'ECDH-ES',
+    enc: 'A256GCM',
+    epk: { kty: epk.kty, crv: epk.crv, x: epk.x, y: epk.y },
   });
+  return { jwe, sharedSecret: z };
+}
+
+/**
+ * Encrypts `plaintext` under `key` (256 bits) with `alg: "dir"` (RFC 7518 §4.5: the key is the content key, the
+ * encrypted-key part is empty), A256GCM and a fresh random 96-bit IV. `header` is completed with alg and enc.
+ */
+export function encryptDirect(plaintext: Uint8Array, key: KeyObject, header: Record<string, unknown>): string {
+  return seal(plaintext, key, { ...header, alg: 'dir', enc: 'A256GCM' });
+}
+
+/** AES-256-GCM with the encoded protected header as additional data; the compact serialization (RFC 7516 §7.1). */
+function seal(plaintext: Uint8Array, cek: Buffer | KeyObject, header: Record<string, unknown>): string {
+  const encodedHeader = Buffer.from(JSON.stringify(header)).toString('base64url');
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', cek, iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(Buffer.from(encodedHeader, 'ascii'));
   const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  // RFC 7518 §4.6: with direct key agreement the JWE Encrypted Key is empty.
+  // RFC 7518 §4.5 and §4.6: with direct encryption or direct key agreement the JWE Encrypted Key is empty.
   return [encodedHeader, '', iv, ciphertext, cipher.getAuthTag()]
     .map((part) => (typeof part === 'string' ? part : part.toString('base64url')))
     .join('.');
@@ -155,6 +176,12 @@ function optionalBytes(value: unknown): Buffer {
   return Buffer.from(value, 'base64url');
 }
 
+/** A request JWE's plaintext and the ECDH shared secret Z it was made with. */
+export interface OpenedRequest {
+  readonly plaintext: Buffer;
+  readonly sharedSecret: Buffer;
+}
+
 /**
  * Decrypts a JWE that {@link splitCompactJwe} split, whose alg (ECDH-ES) and enc (A256GCM) the caller has checked,
  * with `key` (a private key {@link ecdhCurve} accepts). The ephemeral key must be a public key on the recipient's
@@ -163,28 +190,51 @@ function optionalBytes(value: unknown): Buffer {
  *
  * @throws SignatureInvalidError for anything that does not decrypt.
  */
-export function decryptCompact(jwe: CompactJwe, key: KeyObject): Buffer {
-  const [encodedHeader, encryptedKey, encodedIv, encodedCiphertext, encodedTag] = jwe.parts;
+export function decryptCompact(jwe: CompactJwe, key: KeyObject): OpenedRequest {
   const curve = ecdhCurve(key);
-  if (encryptedKey !== '' || curve === undefined)
+  // Before the key agreement: RFC 7518 §4.6 direct key agreement has no encrypted key.
+  if (jwe.parts[1] !== '' || curve === undefined)
     throw new SignatureInvalidError('The encrypted body does not decrypt');
   const epk = jwe.header.epk as Record<string, unknown> | undefined;
   if (typeof epk !== 'object' || epk === null || epk.kty !== curve.kty || epk.crv !== curve.crv || 'd' in epk) {
     throw new SignatureInvalidError('The encrypted body does not decrypt with this key');
   }
+  let z: Buffer;
+  let cek: Buffer;
+  try {
+    z = sharedSecret(key, curve, epk);
+    cek = concatKdf(z, 'A256GCM', optionalBytes(jwe.header.apu), optionalBytes(jwe.header.apv));
+  } catch {
+    // Which step failed (the point, apu/apv) is nobody's business but ours.
+    throw new SignatureInvalidError('The encrypted body does not decrypt with this key');
+  }
+  return { plaintext: open(jwe, cek), sharedSecret: z };
+}
+
+/**
+ * Decrypts a `dir` JWE (alg and enc checked by the caller) under `key`: the content key itself (RFC 7518 §4.5).
+ *
+ * @throws SignatureInvalidError for anything that does not decrypt.
+ */
+export function decryptDirect(jwe: CompactJwe, key: KeyObject): Buffer {
+  return open(jwe, key);
+}
+
+/** The AES-256-GCM half of decryption: an empty encrypted-key part, a 96-bit IV, the tag checked first. */
+function open(jwe: CompactJwe, cek: Buffer | KeyObject): Buffer {
+  const [encodedHeader, encryptedKey, encodedIv, encodedCiphertext, encodedTag] = jwe.parts;
+  if (encryptedKey !== '') throw new SignatureInvalidError('The encrypted body does not decrypt');
   const iv = Buffer.from(encodedIv, 'base64url');
   const tag = Buffer.from(encodedTag, 'base64url');
-  if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES)
+  if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) {
     throw new SignatureInvalidError('The encrypted body is malformed');
+  }
   try {
-    const z = sharedSecret(key, curve, epk);
-    const cek = concatKdf(z, 'A256GCM', optionalBytes(jwe.header.apu), optionalBytes(jwe.header.apv));
     const decipher = createDecipheriv('aes-256-gcm', cek, iv, { authTagLength: TAG_BYTES });
     decipher.setAAD(Buffer.from(encodedHeader, 'ascii'));
     decipher.setAuthTag(tag);
     return Buffer.concat([decipher.update(Buffer.from(encodedCiphertext, 'base64url')), decipher.final()]);
   } catch {
-    // Which step failed (the point, the tag) is nobody's business but ours.
     throw new SignatureInvalidError('The encrypted body does not decrypt with this key');
   }
 }

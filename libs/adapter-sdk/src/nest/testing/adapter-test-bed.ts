@@ -1,7 +1,7 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { decryptAnswer, encryptBody, signEnvelope, verifyAnswer, type Answer } from '@kopir/envelope';
+import { decryptAnswer, encryptBody, signEnvelope, verifyAnswer, type Answer, type AnswerKey } from '@kopir/envelope';
 import type { FederationDocument, ServiceDefinition } from '@kopir/federation';
 import { generateKeyPair, generateSigningKey, keyThumbprint, publicKeyToJwk, type PublicJwk } from '@kopir/pki';
 import type { Kafka } from 'kafkajs';
@@ -35,7 +35,7 @@ export interface TestAnswer {
   readonly status: string;
   readonly body: unknown;
   readonly answer: Answer;
-  /** Whether the answer came back encrypted to the test gateway's encryption key. */
+  /** Whether the answer came back encrypted (under the answer key of the envelope's encrypted body). */
   readonly encrypted: boolean;
 }
 
@@ -57,7 +57,7 @@ export interface AdapterTestBedOptions {
 function testFederation(
   system: string,
   services: readonly ServiceDefinition[],
-  keys: { readonly gateway: PublicJwk; readonly gatewayEncryption: PublicJwk; readonly encryption: PublicJwk },
+  keys: { readonly gateway: PublicJwk; readonly encryption: PublicJwk },
   encryptBodies: boolean,
 ): FederationDocument {
   const now = Date.now();
@@ -83,9 +83,7 @@ function testFederation(
     groups: [],
     services: [...services],
     rules: [],
-    gateways: [
-      { id: 'gateway', name: 'test gateway', signingKeys: [keys.gateway], encryptionKey: keys.gatewayEncryption },
-    ],
+    gateways: [{ id: 'gateway', name: 'test gateway', signingKeys: [keys.gateway] }],
     officers: [],
   };
 }
@@ -98,11 +96,14 @@ function testFederation(
 export class AdapterTestBed {
   readonly gatewayKey = generateSigningKey('ES256');
   readonly adapterKey = generateSigningKey('ES256');
-  /** The test gateway's encryption key (answers to encrypted requests are encrypted to it). */
-  readonly gatewayEncryptionKey = generateKeyPair('P-256');
   /** The adapter's encryption key (the federation publishes its public half; the adapter holds the private). */
   readonly adapterEncryptionKey = generateKeyPair('P-256');
   readonly document: FederationDocument;
+  /**
+   * The answer key of each envelope made with an encrypted body, as the gateway keeps it with the pending request
+   * (here for the test bed's short life, so a test may verify an answer twice).
+   */
+  private readonly answerKeys = new Map<string, AnswerKey>();
   private appContext: INestApplicationContext | undefined;
 
   private constructor(
@@ -114,7 +115,6 @@ export class AdapterTestBed {
       options.services ?? definition.services ?? [],
       {
         gateway: publicKeyToJwk(this.gatewayKey.publicKey),
-        gatewayEncryption: publicKeyToJwk(this.gatewayEncryptionKey.publicKey),
         encryption: publicKeyToJwk(this.adapterEncryptionKey.publicKey),
       },
       options.encryptBodies === true,
@@ -161,10 +161,11 @@ export class AdapterTestBed {
     const system = this.document.agencies.flatMap((a) => a.systems).find((s) => s.id === this.definition.system);
     const encrypt = options.encrypt ?? (options.encryptTo !== undefined || system?.encryptBodies === true);
     const recipient = options.encryptTo ?? this.adapterEncryptionKey.publicKey;
-    const sent = encrypt
-      ? { bodyJwe: await encryptBody(body, recipient, { kid: keyThumbprint(recipient), requestId }) }
-      : { body };
-    return signEnvelope(
+    const encrypted = encrypt
+      ? await encryptBody(body, recipient, { kid: keyThumbprint(recipient), requestId })
+      : undefined;
+    const sent = encrypted === undefined ? { body } : { bodyJwe: encrypted.jwe };
+    const envelopeJws = await signEnvelope(
       {
         requestId,
         client: options.client ?? 'psc/front-office',
@@ -178,6 +179,8 @@ export class AdapterTestBed {
       key,
       { kid: options.kid ?? keyThumbprint(key), ...(options.now === undefined ? {} : { now: options.now }) },
     );
+    if (encrypted !== undefined) this.answerKeys.set(envelopeJws, encrypted.answerKey);
+    return envelopeJws;
   }
 
   /** Gives a raw message to the adapter as its consumer would; undefined when the adapter does not answer it. */
@@ -196,11 +199,16 @@ export class AdapterTestBed {
 
   /**
    * Verifies an answer with the adapter's public key, bound to `envelopeJws`, as the gateway does: an encrypted one
-   * (a JWE, five parts) is decrypted with the test gateway's encryption key first.
+   * (a JWE, five parts) is decrypted first under the answer key of that envelope's encrypted body.
    */
   async verify(answerJws: string, envelopeJws: string): Promise<TestAnswer> {
     const encrypted = answerJws.split('.').length === 5;
-    const jws = encrypted ? await decryptAnswer(answerJws, this.gatewayEncryptionKey.privateKey) : answerJws;
+    let jws = answerJws;
+    if (encrypted) {
+      const answerKey = this.answerKeys.get(envelopeJws);
+      if (answerKey === undefined) throw new Error('an encrypted answer to an envelope this test bed sent in clear');
+      jws = await decryptAnswer(answerJws, answerKey);
+    }
     const answer = await verifyAnswer(jws, envelopeJws, this.adapterKey.publicKey);
     return { status: answer.status, body: answer.body, answer, encrypted };
   }

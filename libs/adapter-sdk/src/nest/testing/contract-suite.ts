@@ -56,7 +56,8 @@ function leafStrings(value: unknown): string[] {
  * The adapter contract (docs/integrators.md "The SDK's contract"): every adapter's tests call it with their app's
  * definition. It starts the adapter's real Nest application context and tries to break each rule the SDK promises:
  * unsigned, forged, expired and replayed envelopes are refused before any handler runs; a body encrypted to the
- * adapter's key is opened and answered encrypted, one encrypted to another key refused; a field outside the rule's
+ * adapter's key is opened and answered encrypted under that request's answer key, one encrypted to another key
+ * refused (in clear: no key agreement succeeded, and the refusal holds no data); a field outside the rule's
  * mask never leaves; an answer outside the service's published answer schema is never sent; bodies that break the
  * request schema are refused; services of other systems are left alone; and the adapter holds no listening TCP
  * socket.
@@ -90,7 +91,7 @@ export function adapterContractSuite(options: AdapterContractOptions): void {
       }
     });
 
-    it('opens a body encrypted to its key and answers it encrypted to the gateway; refuses one for another key', async () => {
+    it('opens a body encrypted to its key and answers it encrypted under the request key; refuses one for another key', async () => {
       for (const s of options.samples) {
         const answer = await bed.call(s.service, s.body, { fields: s.fields, encrypt: true });
         expect(answer.status === 'ok' ? 'ok' : answer.body).toBe('ok');
@@ -99,7 +100,7 @@ export function adapterContractSuite(options: AdapterContractOptions): void {
       }
       const elsewhere = generateKeyPair('P-256').publicKey;
       const refused = await bed.call(sample.service, sample.body, { fields: sample.fields, encryptTo: elsewhere });
-      expect(refused).toMatchObject({ status: 'signature_invalid', encrypted: true });
+      expect(refused).toMatchObject({ status: 'signature_invalid', encrypted: false });
     });
 
     it('refuses an unsigned envelope (alg none) as signature_invalid, with no data', async () => {
