@@ -204,7 +204,6 @@ module.exports = { ...base, displayName: 'scaffold', rootDir: ${JSON.stringify(d
         GATEWAY_TLS_CA: paths.chain,
         GATEWAY_TLS_CRL: paths.crl,
         GATEWAY_SIGNING_KEY: paths.gateway.signing.key,
-        GATEWAY_ENCRYPTION_KEYS: paths.gateway.encryption.key,
       }),
       kafka,
       federation: { ...settings, quotaInstances: 1 },

@@ -69,8 +69,8 @@ export async function verifyEnvelope(
 }
 
 /**
- * {@link verifyEnvelope}, with the key id of the gateway key that signed it: a provider answers an encrypted request
- * to that gateway's encryption key.
+ * {@link verifyEnvelope}, with the key id of the gateway key that signed it (for logs and audit: which gateway key
+ * a provider accepted).
  *
  * @throws SignatureInvalidError, RequestExpiredError.
  */

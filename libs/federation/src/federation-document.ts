@@ -34,12 +34,6 @@ export interface GatewayDefinition {
   readonly name: string;
   /** Public keys by `kid` (the RFC 7638 thumbprint); several during a rotation, as for systems. */
   readonly signingKeys: readonly PublicJwk[];
-  /**
-   * The P-256 (or P-384) public key providers encrypt their answers to (ECDH-ES + A256GCM), `kid` its RFC 7638
-   * thumbprint: required as soon as any service requires encrypted bodies. A provider encrypts to the key of the
-   * gateway whose signing key signed the envelope.
-   */
-  readonly encryptionKey?: PublicJwk;
 }
 
 export interface Agency {
@@ -108,8 +102,8 @@ export interface ServiceDefinition {
   readonly fields: readonly ServiceField[];
   /**
    * The request body and the answer cross Kafka only encrypted (the gateway encrypts the body to the provider's
-   * encryptionKey, the provider its signed answer to the gateway's). Default false; true when the provider system
-   * says so for all its services.
+   * encryptionKey, the provider its signed answer under a key derived from that request's key agreement). Default
+   * false; true when the provider system says so for all its services.
    */
   readonly encryptBodies?: boolean;
   /**

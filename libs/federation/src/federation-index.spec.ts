@@ -105,7 +105,6 @@ describe('FederationIndex gateways', () => {
 
 describe('encrypted bodies in the federation', () => {
   const gateway = generateSigningKey('ES256');
-  const gatewayEncryption = generateSigningKey('ES256');
   const population = generateSigningKey('ES256');
   const populationEncryption = generateSigningKey('ES256');
   const base = sampleFederation(new Date('2026-06-01T10:00:00Z'));
@@ -117,15 +116,7 @@ describe('encrypted bodies in the federation', () => {
   ): FederationDocument {
     return {
       ...base,
-      gateways: [
-        {
-          id: 'gateway',
-          name: 'Gateway',
-          signingKeys: [jwk(gateway)],
-          encryptionKey: jwk(gatewayEncryption),
-          ...change.gateway,
-        },
-      ],
+      gateways: [{ id: 'gateway', name: 'Gateway', signingKeys: [jwk(gateway)], ...change.gateway }],
       agencies: base.agencies.map((agency) => ({
         ...agency,
         systems: agency.systems.map((s) =>
@@ -147,7 +138,7 @@ describe('encrypted bodies in the federation', () => {
   }
   const problems = (doc: FederationDocument) => checkFederation(doc).map((p) => `${pathText(p.path)}: ${p.message}`);
 
-  it('is valid with both keys; the index says which services are encrypted and to which keys', () => {
+  it("is valid with the provider's key; the index says which services are encrypted and to which key", () => {
     for (const flag of ['service', 'system'] as const) {
       const doc = document({}, flag);
       expect(problems(doc)).toEqual([]);
@@ -158,9 +149,6 @@ describe('encrypted bodies in the federation', () => {
       expect(index.encryptionKey('mju/population')?.key.equals(populationEncryption.publicKey)).toBe(true);
       expect(index.encryptionKey('mju/population')?.kid).toBe(jwk(populationEncryption).kid);
       expect(index.encryptionKey('src/tax')).toBeUndefined();
-      // By the kid of the gateway's signing key: the provider answers the gateway whose envelope it verified.
-      expect(index.gatewayEncryptionKey(jwk(gateway).kid)?.key.equals(gatewayEncryption.publicKey)).toBe(true);
-      expect(index.gatewayEncryptionKey(jwk(gatewayEncryption).kid)).toBeUndefined();
     }
   });
 
@@ -173,22 +161,13 @@ describe('encrypted bodies in the federation', () => {
     ]);
   });
 
-  it('refuses it when a gateway publishes no key (the answers are encrypted to the gateway)', () => {
-    expect(problems(document({ gateway: { encryptionKey: undefined } }))).toEqual([
-      expect.stringMatching(
-        /^gateways\[0\]\.encryptionKey: is required: service mju\/population\/person-by-iin requires encrypted bodies/,
-      ),
-    ]);
-    // Without any service requiring it, no key is needed anywhere.
-    expect(
-      problems(
-        document({
-          gateway: { encryptionKey: undefined },
-          system: { encryptionKey: undefined },
-          service: { encryptBodies: false },
-        }),
-      ),
-    ).toEqual([]);
+  it('needs no gateway key, and still loads a document signed when gateways published one (ignored)', () => {
+    // Answers come back under a key derived from the request's key agreement, so gateways publish none.
+    expect(problems(document())).toEqual([]);
+    const older = document({ gateway: { encryptionKey: jwk(generateSigningKey('ES256')) } });
+    expect(problems(older)).toEqual([]);
+    // Without any service requiring encryption, no key is needed anywhere.
+    expect(problems(document({ system: { encryptionKey: undefined }, service: { encryptBodies: false } }))).toEqual([]);
   });
 
   it('refuses a signing key reused for encryption, a kid that is not the thumbprint, and a key ECDH-ES cannot use', () => {
@@ -196,8 +175,10 @@ describe('encrypted bodies in the federation', () => {
       'agencies[1].systems[0].encryptionKey: must not be one of the signing keys',
     ]);
     expect(
-      problems(document({ gateway: { encryptionKey: { ...jwk(gatewayEncryption), kid: jwk(gateway).kid } } })),
-    ).toEqual([expect.stringMatching(/^gateways\[0\]\.encryptionKey\.kid: must be the key's RFC 7638 thumbprint/)]);
+      problems(document({ system: { encryptionKey: { ...jwk(populationEncryption), kid: jwk(population).kid } } })),
+    ).toEqual([
+      expect.stringMatching(/^agencies\[1\]\.systems\[0\]\.encryptionKey\.kid: must be the key's RFC 7638 thumbprint/),
+    ]);
     const ed25519 = publicKeyToJwk(generateSigningKey('EdDSA').publicKey);
     expect(problems(document({ system: { encryptionKey: ed25519 } }))).toEqual([
       'agencies[1].systems[0].encryptionKey: must be an EC P-256 or P-384 key (ECDH-ES)',

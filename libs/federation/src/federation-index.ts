@@ -26,8 +26,6 @@ export class FederationIndex {
   private readonly officers = new Map<string, Officer>();
   private readonly gatewayKeys = new Map<string, KeyObject>();
   private readonly encryptionKeys = new Map<string, RecipientKey>();
-  /** A gateway's encryption key by the kid of each of its signing keys: providers answer the gateway that asked. */
-  private readonly gatewayEncryptionKeys = new Map<string, RecipientKey>();
   private readonly encrypted = new Set<string>();
 
   constructor(readonly document: FederationDocument) {
@@ -47,11 +45,7 @@ export class FederationIndex {
     }
     for (const officer of document.officers) this.officers.set(officer.certificateIdentity, officer);
     for (const gateway of document.gateways ?? []) {
-      const encryption = gateway.encryptionKey === undefined ? undefined : recipient(gateway.encryptionKey);
-      for (const jwk of gateway.signingKeys) {
-        this.gatewayKeys.set(jwk.kid, jwkToPublicKey(jwk));
-        if (encryption !== undefined) this.gatewayEncryptionKeys.set(jwk.kid, encryption);
-      }
+      for (const jwk of gateway.signingKeys) this.gatewayKeys.set(jwk.kid, jwkToPublicKey(jwk));
     }
   }
 
@@ -63,14 +57,6 @@ export class FederationIndex {
   /** The public key the gateway encrypts a system's request bodies to, or undefined when it publishes none. */
   encryptionKey(systemId: string): RecipientKey | undefined {
     return this.encryptionKeys.get(systemId);
-  }
-
-  /**
-   * The encryption key of the gateway that signs envelopes under `signingKid` (a provider encrypts its answer to the
-   * gateway whose envelope it verified), or undefined.
-   */
-  gatewayEncryptionKey(signingKid: string): RecipientKey | undefined {
-    return this.gatewayEncryptionKeys.get(signingKid);
   }
 
   /** The public key `kid` of one of the federation's gateways: the only keys an adapter accepts envelopes under. */

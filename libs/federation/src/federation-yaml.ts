@@ -132,6 +132,11 @@ export class FederationYaml {
     this.doc.setIn(path, this.doc.createNode(value));
   }
 
+  /** Removes a value by path, if it is there (`federation encryption-keys` drops an obsolete member). */
+  deleteIn(path: Path): void {
+    this.doc.deleteIn(path);
+  }
+
   toString(): string {
     return this.doc.toString({ lineWidth: 120 });
   }

@@ -172,6 +172,9 @@ export const FEDERATION_SCHEMA = {
           id: ID,
           name: TEXT,
           signingKeys: { type: 'array', maxItems: 8, items: jwk },
+          // Obsolete and ignored: gateways have no encryption key since answers come back under a key derived from
+          // the request's key agreement. Still accepted so that a document signed before keeps loading during an
+          // upgrade; `kopir federation encryption-keys` removes it.
           encryptionKey: jwk,
         },
       },

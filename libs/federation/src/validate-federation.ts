@@ -105,12 +105,7 @@ function checkReferences(doc: FederationDocument): RawProblem[] {
     (i) => ['gateways', i, 'id'],
     'gateway',
   );
-  (doc.gateways ?? []).forEach((gateway, g) => {
-    checkSigningKeys(gateway.signingKeys, ['gateways', g, 'signingKeys']);
-    if (gateway.encryptionKey !== undefined) {
-      checkEncryptionKey(gateway.encryptionKey, gateway.signingKeys, ['gateways', g]);
-    }
-  });
+  (doc.gateways ?? []).forEach((gateway, g) => checkSigningKeys(gateway.signingKeys, ['gateways', g, 'signingKeys']));
   function checkSigningKeys(keys: readonly PublicJwk[], at: Path): void {
     keys.forEach((jwk, k) => {
       const where: Path = [...at, k];
@@ -253,8 +248,9 @@ function checkReferences(doc: FederationDocument): RawProblem[] {
 }
 
 /**
- * Encrypted bodies need keys on both ends: the provider's, for the request body, and every gateway's, for the answer
- * (a provider encrypts to the gateway that signed the envelope). A requirement without them would refuse every call.
+ * Encrypted bodies need the provider's key: the gateway encrypts the request body to it, and the answer comes back
+ * under a key both ends derive from that key agreement (docs/security.md), so gateways need none. A requirement
+ * without the provider's key would refuse every call.
  */
 function checkEncryptionRequirements(doc: FederationDocument, problem: (path: Path, message: string) => void): void {
   const systems = new Map<string, { system: SystemDefinition; at: Path }>();
@@ -266,11 +262,9 @@ function checkEncryptionRequirements(doc: FederationDocument, problem: (path: Pa
       problem([...at, 'encryptBodies'], `system ${system.id} requires encrypted bodies but publishes no encryptionKey`);
     }
   }
-  let first: string | undefined;
   for (const [i, service] of doc.services.entries()) {
     const provider = systems.get(service.id.split('/').slice(0, 2).join('/'));
     if (service.encryptBodies !== true && provider?.system.encryptBodies !== true) continue;
-    first ??= service.id;
     // A system that requires encryption for all its services is reported once, above.
     if (
       provider !== undefined &&
@@ -283,13 +277,4 @@ function checkEncryptionRequirements(doc: FederationDocument, problem: (path: Pa
       );
     }
   }
-  if (first === undefined) return;
-  (doc.gateways ?? []).forEach((gateway, g) => {
-    if (gateway.encryptionKey === undefined) {
-      problem(
-        ['gateways', g, 'encryptionKey'],
-        `is required: service ${first} requires encrypted bodies, and providers encrypt their answers to gateway ${gateway.id}`,
-      );
-    }
-  });
 }

@@ -12,7 +12,7 @@ import { REFERENCE_SERVICES, referenceServiceDefinition } from './services';
  * Every registry requires encrypted bodies (`encryptBodies`): requests and answers cross Kafka only as JWE, since
  * every one of them carries personal data (measured cost: docs/security.md, "Encrypted bodies"). Keys and
  * certificate fingerprints are left out here; `federation init --pki certs/dev` fills them in, and the document is
- * valid only with them (an encrypted service needs its provider's and the gateway's encryption keys).
+ * valid only with them (an encrypted service needs its provider's encryption key; gateways need none).
  */
 const DAY = 86_400_000;
 

@@ -45,10 +45,11 @@ export function initFederation(options: { file: string; pki: string; force?: boo
 }
 
 /**
- * Publishes the encryption keys of the PKI in the YAML document (`federation encryption-keys`): each system's and
- * the development gateway's current public encryption key replaces the one the document lists, and the version is
- * raised when any changed. The step of a key rotation that makes the gateway (or the providers) encrypt to the new
- * key once the document is signed (docs/operators.md); an older document gets its first keys the same way.
+ * Publishes the encryption keys of the PKI in the YAML document (`federation encryption-keys`): each system's current
+ * public encryption key replaces the one the document lists, and the version is raised when any changed. The step of
+ * a key rotation that makes the gateway encrypt to the new key once the document is signed (docs/operators.md); an
+ * older document gets its first keys the same way, and loses the gateways' encryption keys it may still list
+ * (obsolete: answers come back under a key derived from each request's key agreement).
  */
 export function publishEncryptionKeys(options: { file: string; pki: string; now?: Date }): string[] {
   const file = resolve(options.file);
@@ -74,9 +75,9 @@ export function publishEncryptionKeys(options: { file: string; pki: string; now?
     ),
   );
   (document.gateways ?? []).forEach((gateway, g) => {
-    // One gateway key in the development PKI; a deployment with several gateways lists each one's key.
-    if (gateway.id === 'gateway')
-      publish(['gateways', g], 'gateway gateway', paths.gateway.encryption.publicKey, gateway.encryptionKey);
+    if (!('encryptionKey' in gateway)) return;
+    yaml.deleteIn(['gateways', g, 'encryptionKey']);
+    changed.push(`gateway ${gateway.id}: obsolete encryption key removed (gateways need none)`);
   });
   if (changed.length === 0) return [`${file}: every encryption key of the PKI is published; nothing changed`];
   yaml.bumpVersion(options.now ?? new Date());
@@ -170,9 +171,7 @@ export function registerFederationCommands(program: Command, out: Output): void 
   fileOptions(
     federation
       .command('encryption-keys')
-      .description(
-        "publish each system's and the gateway's encryption key from the PKI (a rotation's new key); raises the version",
-      ),
+      .description("publish each system's encryption key from the PKI (a rotation's new key); raises the version"),
   ).action((options: FileOptions) => {
     for (const note of publishEncryptionKeys(options)) out.stdout(`${note}\n`);
   });

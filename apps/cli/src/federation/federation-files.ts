@@ -76,8 +76,7 @@ export async function readAnyFederation(
 
 /**
  * Fills in what the PKI issued: each system's TLS certificate fingerprint, signing key and encryption key, the
- * gateway's signing and encryption keys, each officer's certificate fingerprint. Returns what it filled, for the
- * command's output.
+ * gateway's signing key, each officer's certificate fingerprint. Returns what it filled, for the command's output.
  */
 export function fillFromPki(yaml: FederationYaml, document: FederationDocument, pkiDir: string): string[] {
   const paths = devPkiPaths(pkiDir);
@@ -110,10 +109,6 @@ export function fillFromPki(yaml: FederationYaml, document: FederationDocument, 
     if (gateway.id === 'gateway' && existsSync(paths.gateway.signing.publicKey)) {
       yaml.setIn(['gateways', g, 'signingKeys'], [publicKeyToJwk(loadPublicKey(paths.gateway.signing.publicKey))]);
       filled.push(`gateway ${gateway.id}: signing key`);
-    }
-    if (gateway.id === 'gateway' && existsSync(paths.gateway.encryption.publicKey)) {
-      yaml.setIn(['gateways', g, 'encryptionKey'], publicKeyToJwk(loadPublicKey(paths.gateway.encryption.publicKey)));
-      filled.push(`gateway ${gateway.id}: encryption key`);
     }
   });
   document.officers.forEach((officer, i) => {

@@ -55,10 +55,10 @@ export interface DevPkiPaths {
   readonly issuingCrl: string;
   readonly rootCrl: string;
   /**
-   * The gateway's TLS server certificate (serverAuth; DNS localhost, IP 127.0.0.1), its envelope signing key and its
-   * P-256 encryption key (providers encrypt their answers to it; published in the federation's gateways).
+   * The gateway's TLS server certificate (serverAuth; DNS localhost, IP 127.0.0.1) and its envelope signing key. No
+   * encryption key: answers to encrypted requests come back under a key derived from each request's key agreement.
    */
-  readonly gateway: CertificateFiles & { readonly signing: KeyFiles; readonly encryption: KeyFiles };
+  readonly gateway: CertificateFiles & { readonly signing: KeyFiles };
   /** The federation authority's ES256 key: signs the federation document. Not issued by the CA. */
   readonly federationAuthority: KeyFiles;
   /** The audit service's Ed25519 key for C2SP signed-note checkpoints. Not issued by the CA. */
@@ -107,7 +107,7 @@ export function devPkiPaths(root: string): DevPkiPaths {
     crl: join(ca, 'crl.pem'),
     issuingCrl: join(ca, 'issuing-ca.crl.pem'),
     rootCrl: join(ca, 'root-ca.crl.pem'),
-    gateway: { ...pair(gateway, 'tls'), signing: keys(gateway, 'signing'), encryption: keys(gateway, 'encryption') },
+    gateway: { ...pair(gateway, 'tls'), signing: keys(gateway, 'signing') },
     federationAuthority: keys(join(root, 'federation'), 'authority'),
     auditCheckpoint: keys(join(root, 'audit'), 'checkpoint'),
     auditTls: pair(join(root, 'audit'), 'tls'),

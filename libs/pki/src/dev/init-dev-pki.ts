@@ -48,7 +48,7 @@ function loadOrCreateKey(files: KeyFiles, type: KeyType, created: string[], root
 
 /**
  * Creates a P-256 encryption key pair (ECDH-ES, RFC 7518 §4.6) at `files` unless its private key exists: what `pki
- * init` does for the gateway and the reference systems and `pki issue --system` for any system. Its own key, never
+ * init` does for the reference systems and `pki issue --system` for any system. Its own key, never
  * the signing key's: one key, one purpose.
  *
  * @returns the files written (empty when the key existed).
@@ -77,7 +77,7 @@ function recordCa(pki: PkiDirectory, ca: CertificateAuthority, kind: 'root-ca' |
 
 /**
  * Creates (or completes) a development PKI in `root` (certs/dev): root and issuing CA, CRLs, the gateway's TLS
- * certificate (DNS localhost, IP 127.0.0.1), signing key and encryption key, the audit service's TLS server certificate, the federation authority's ES256 key, the audit
+ * certificate (DNS localhost, IP 127.0.0.1) and signing key, the audit service's TLS server certificate, the federation authority's ES256 key, the audit
  * checkpoint Ed25519 key, and for the reference deployment the systems psc/front-office, mju/population,
  * mia/vehicles and src/tax (each with its encryption key), officers `officer` and `auditor`, Kafka client certificates, and the Kafka brokers'
  * server certificates and PEM keystores for docker-compose.yml (kafka-1..3, plus the CLI tools' client.properties).
@@ -139,7 +139,6 @@ export async function initDevPki(root: string, options: InitDevPkiOptions = {}):
   );
   issued(audit ? [audit] : [], [paths.auditTls.cert, paths.auditTls.key]);
   loadOrCreateKey(paths.gateway.signing, 'P-256', created, root);
-  created.push(...ensureEncryptionKey(paths.gateway.encryption).map(rel));
   loadOrCreateKey(paths.federationAuthority, 'P-256', created, root);
   loadOrCreateKey(paths.auditCheckpoint, 'Ed25519', created, root);
 
