@@ -4,14 +4,7 @@ import type { TLSSocket } from 'node:tls';
 import { withinFieldMask, type DenyDecision } from '@kopir/access-policy';
 import type { AuditEventInput } from '@kopir/audit-log';
 import { ERROR_CODES, HEADERS, KopirError, isErrorCode, parseServiceId, toKopirError } from '@kopir/contracts';
-import {
-  ReplayGuard,
-  detachAnswer,
-  signEnvelope,
-  verifyAnswer,
-  verifyRequest,
-  type Answer,
-} from '@kopir/envelope';
+import { ReplayGuard, detachAnswer, signEnvelope, verifyAnswer, verifyRequest, type Answer } from '@kopir/envelope';
 import { MESSAGE_HEADERS, type RequestReplyClient } from '@kopir/messaging';
 import type { AuditPublisher } from '../audit/audit-publisher';
 import type { FederationView } from '../federation/federation-state';
