@@ -8,7 +8,7 @@
  * the same loads, and (b) the same registry query called directly (ReferenceRegistries.query, no gateway, no Kafka).
  *
  * Measured: the closed-loop maximum (48 calls in flight over 4 clients), and p50/p99 latency at fixed open-loop
- * rates (250, 500, 1,000 requests/s; latency counted from each request's scheduled start, so a stall is not hidden),
+ * rates (50, 250, 500, 1,000 requests/s; latency counted from each request's scheduled start, so a stall is not hidden),
  * and CPU per request of the system's processes (utime + stime from /proc/<pid>/stat, the `kopir up` tree or the
  * echo process) and of this load-generating process (process.cpuUsage). Targets (issues 6 and 9): ≥ 2,000 round
  * trips/s; at 1,000 requests/s p50 ≤ 5 ms and p99 ≤ 25 ms; the gateway path ≥ 25% of the direct call's throughput.
@@ -39,7 +39,7 @@ const PURPOSE = 'driving-licence-issue';
 const RULE = 'psc-front-office.person-by-iin';
 const CLIENTS = 4;
 const IN_FLIGHT = 48;
-const RATES = [250, 500, 1000] as const;
+const RATES = [50, 250, 500, 1000] as const;
 /** Open-loop requests still unanswered beyond this are not sent (the row then reports them as dropped). */
 const MAX_OUTSTANDING = 4000;
 const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux (getconf CLK_TCK)
@@ -219,7 +219,7 @@ export async function run(args: readonly string[]): Promise<void> {
             ['mTLS echo', f.echo],
           ] as const
         ).map(([name, r]) => [
-          f.rate,
+          f.rate.toLocaleString('en-US'),
           name,
           tps(r),
           percentile(r.latencies, 50),
