@@ -1,6 +1,7 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Supervisor } from '../../apps/cli/src/up/supervisor';
 
 jest.setTimeout(30_000);
@@ -64,5 +65,49 @@ describe('kopir up supervisor', () => {
     const before = log;
     await new Promise((r) => setTimeout(r, 400));
     expect(log).toBe(before);
+  });
+
+  /**
+   * `kopir up` itself under signals (npm test builds dist/ first): a supervisor process with a service that ignores
+   * SIGTERM. The first SIGTERM starts the graceful stop (which would wait a minute for that service); a second one
+   * must kill it at once, and the supervisor exit, leaving nothing behind. With once-only signal listeners the second
+   * SIGTERM killed the supervisor itself and the service lived on as an orphan.
+   */
+  it('kills every service at a second signal while stopping, and leaves no orphan', async () => {
+    const supervisorModule = join(resolve(__dirname, '..', '..'), 'dist', 'apps', 'cli', 'src', 'up', 'supervisor.js');
+    const runner = join(dir, 'runner.js');
+    writeFileSync(
+      runner,
+      `const { Supervisor, stopOnSignals } = require(${JSON.stringify(supervisorModule)});
+       const out = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
+       const supervisor = new Supervisor({ out, color: false, stopTimeoutMs: 60000 });
+       supervisor.start({ name: 'stubborn', script: ${JSON.stringify(stubborn)} });
+       stopOnSignals(supervisor, out).then(() => process.stdout.write('all stopped\\n'));
+       const wait = setInterval(() => { const pid = supervisor.pids().stubborn;
+         if (pid) { clearInterval(wait); setTimeout(() => process.stdout.write('child ' + pid + '\\n'), 300); } }, 20);`,
+    );
+    const parent = spawn(process.execPath, [runner], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let log = '';
+    parent.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    const exited = new Promise<number | null>((r) => parent.once('exit', (code) => r(code)));
+    try {
+      await until(() => /child \d+/.test(log) && log.includes('stubborn | up'));
+      const child = Number(/child (\d+)/.exec(log)?.[1]);
+      expect(alive(child)).toBe(true);
+
+      parent.kill('SIGTERM');
+      await until(() => log.includes('stopping every service'));
+      // The graceful stop is waiting for a service that ignores SIGTERM.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(alive(child)).toBe(true);
+
+      parent.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(log).toContain('SIGTERM again: killing every service');
+      expect(log).toContain('all stopped');
+      expect(alive(child)).toBe(false);
+    } finally {
+      if (parent.exitCode === null) parent.kill('SIGKILL');
+    }
   });
 });

@@ -13,7 +13,7 @@ import {
 import { initDevPki } from '@kopir/pki';
 import { readSeedInfo, samplePeople, seedRegistries } from '@kopir/reference-registries';
 import { type Output } from '../output';
-import { Supervisor, waitForPort, type ServiceSpec } from '../up/supervisor';
+import { Supervisor, stopOnSignals, waitForPort, type ServiceSpec } from '../up/supervisor';
 import { progressReporter } from './data.command';
 import { initFederation, signFederationFile } from './federation.command';
 
@@ -94,14 +94,7 @@ export function registerUpCommands(program: Command, out: Output): void {
 
       let stopping: Promise<void> | undefined;
       const stop = (): Promise<void> => (stopping ??= supervisor.stop());
-      const done = new Promise<void>((resolveDone) => {
-        for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-          process.once(signal, () => {
-            out.stdout(`\nup: ${signal}: stopping every service\n`);
-            void stop().then(resolveDone);
-          });
-        }
-      });
+      const done = stopOnSignals(supervisor, out);
 
       try {
         let brokers = kafka.brokers?.join(',');

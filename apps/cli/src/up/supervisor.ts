@@ -59,6 +59,20 @@ export class Supervisor {
     this.options.out.stdout(`${this.prefix(name)}${line}\n`);
   }
 
+  /** Kills every service at once (SIGKILL), for a stop that must not wait; resolves when they have exited. */
+  async kill(): Promise<void> {
+    this.stopping = true;
+    const exits = [...this.services.values()].map(async (running) => {
+      if (running.timer) clearTimeout(running.timer);
+      const child = running.child;
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGKILL');
+      await exited;
+    });
+    await Promise.all(exits);
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     const exits = [...this.services.values()].map(async (running) => {
@@ -134,4 +148,32 @@ export async function waitForPort(host: string, port: number, timeoutMs: number)
     if (Date.now() > deadline) throw new Error(`nothing is listening on ${host}:${port} after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/**
+ * Stops `supervisor` on SIGINT or SIGTERM and resolves when every service has exited. The first signal stops them
+ * gracefully ({@link Supervisor.stop}); a second one, while that is under way (Ctrl-C pressed again, or a service
+ * manager's second SIGTERM), kills them at once. The listeners stay installed until the end: with a once-only
+ * listener the second signal would kill the supervisor itself, and the services still stopping would be orphaned.
+ */
+export function stopOnSignals(supervisor: Supervisor, out: Output): Promise<void> {
+  return new Promise((resolve) => {
+    let stopping: Promise<void> | undefined;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (stopping === undefined) {
+        out.stdout(`\nup: ${signal}: stopping every service (again to kill them at once)\n`);
+        stopping = supervisor.stop();
+      } else {
+        out.stdout(`\nup: ${signal} again: killing every service\n`);
+        stopping = Promise.all([stopping, supervisor.kill()]).then(() => undefined);
+      }
+      void stopping.then(() => {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        resolve();
+      });
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
 }
