@@ -5,7 +5,7 @@
  * runs it after building):
  *
  * - commands that need the running system (calls, audit, the officer API, the ops port, rules and federation
- *   changes) run in the directory of a system started once as `npm start` starts it (test/system/system-fixture.ts);
+ *   changes) run in the directory of a system started once as `npm start` starts it (test/e2e/system-fixture.ts);
  * - the PKI commands of certs/README.md and the seeding commands of docs/integrators.md run in one scratch
  *   directory, so that revoking a certificate there does not touch the running system;
  * - a block preceded by `<!-- test/docs: fresh -->` runs in a directory of its own (a deployment from nothing);
@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { devPkiPaths } from '@kopir/pki';
 import { samplePeople } from '@kopir/reference-registries';
-import { CLI, ROOT, startSystem, type RunningSystem } from '../system/system-fixture';
+import { CLI, ROOT, startSystem, type RunningSystem } from '../e2e/system-fixture';
 import { freePort } from '../bench/free-port';
 
 jest.setTimeout(240_000);
@@ -40,15 +40,15 @@ const DOCS = [
 /** Commands not run, with why. Keys are the commands as extracted (one line, no comment). */
 const SKIPPED: Record<string, string> = {
   // Installs node_modules (shared by everyone on this machine) and runs until Ctrl-C. What it starts is what
-  // test/system/system-fixture.ts starts (`kopir up` from dist/), which this test uses for the commands below.
+  // test/e2e/system-fixture.ts starts (`kopir up` from dist/), which this test uses for the commands below.
   'npm ci && npm start': 'installs dependencies and runs until Ctrl-C; the system started here is the same kopir up',
   'npm start': 'runs until Ctrl-C; the system started here by system-fixture.ts is the same kopir up',
   'npm test': 'the whole test suite, this test included',
-  // The suite against a real cluster: there is none here; test/system/external-kafka.spec.ts runs the path with a
+  // The suite against a real cluster: there is none here; test/e2e/external-kafka.spec.ts runs the path with a
   // broker in a separate process.
   'npm run build': 'the test runs against the dist/ that npm test builds before it',
-  'KAFKA_BROKERS=kafka-1.test.intranet:9093 KAFKA_TLS_CA=/etc/kopir/kafka/ca.pem KAFKA_TLS_CERT=/etc/kopir/kafka/e2e.pem KAFKA_TLS_KEY=/etc/kopir/kafka/e2e.key.pem npx jest test/system':
-    'needs a real Kafka cluster; external-kafka.spec.ts runs test/system against a separate broker process',
+  'KAFKA_BROKERS=kafka-1.test.intranet:9093 KAFKA_TLS_CA=/etc/kopir/kafka/ca.pem KAFKA_TLS_CERT=/etc/kopir/kafka/e2e.pem KAFKA_TLS_KEY=/etc/kopir/kafka/e2e.key.pem npx jest test/e2e':
+    'needs a real Kafka cluster; external-kafka.spec.ts runs test/e2e against a separate broker process',
   // Docker: no engine on the development machines. test/pki/compose.spec.ts checks the compose file and runs
   // `docker compose config` where the plugin exists.
   'docker compose config --quiet': 'no Docker compose plugin here; test/pki/compose.spec.ts runs it where it exists',

@@ -78,7 +78,7 @@ export async function startGatewayTestBed(
   const federationFile = join(dir, 'federation.jws');
   await initDevPki(pki);
   initFederation({ file: join(dir, 'federation.yaml'), pki });
-  // These suites are about failures, identity and matching under concurrency, not quotas (test/system tests those).
+  // These suites are about failures, identity and matching under concurrency, not quotas (test/e2e tests those).
   const yamlFile = join(dir, 'federation.yaml');
   writeFileSync(yamlFile, raiseRuleLimits(readFileSync(yamlFile, 'utf8'), 'psc-front-office.person-by-iin'));
   if (federationOptions.encryptBodies === false) {

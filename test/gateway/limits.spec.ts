@@ -5,7 +5,7 @@ import { systemTls } from './system-tls';
 jest.setTimeout(90_000);
 
 /**
- * Issue 6's limits besides the body size (413, test/system): request headers at most 16 KiB, a request that must
+ * Issue 6's limits besides the body size (413, test/e2e): request headers at most 16 KiB, a request that must
  * arrive whole within GATEWAY_CLIENT_TIMEOUT (here 2 s: a slow client cannot hold a connection by trickling bytes),
  * and at most GATEWAY_MAX_CONNECTIONS open connections (here 3). Each refusal that still reaches HTTP is a problem
  * with a stable code.

@@ -2,7 +2,7 @@
  * The whole system against an external Kafka: `kopir up` with KAFKA_BROKERS set starts no broker of its own and runs
  * every service against the cluster named. No Apache Kafka here, so the "cluster" is our broker started as a separate
  * process, as an operator would run one (`node dist/apps/broker/src/main.js --port P --data-dir D`); the same suite
- * runs against a real cluster with `KAFKA_BROKERS=host:port npx jest test/system` (docs/operators.md).
+ * runs against a real cluster with `KAFKA_BROKERS=host:port npx jest test/e2e` (docs/operators.md).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
