@@ -104,8 +104,10 @@ export class RequestReplyClient {
     return this.pending.size;
   }
 
-  async request(request: OutgoingRequest): Promise<IncomingReply> {
-    if (!this.started) throw new KopirError('provider_unavailable', 'The gateway is not connected to the message bus');
+  request(request: OutgoingRequest): Promise<IncomingReply> {
+    if (!this.started) {
+      return Promise.reject(new KopirError('provider_unavailable', 'The gateway is not connected to the message bus'));
+    }
     const correlationId = randomUUID();
     let accepted = false;
     const reply = new Promise<IncomingReply>((resolve, reject) => {
@@ -128,8 +130,12 @@ export class RequestReplyClient {
         },
       });
     });
-    try {
-      await this.outgoing.send(request.topic, {
+    // Not awaited: the caller waits for the reply, which the timer ends whatever the bus does. A broker that accepts
+    // the connection but never answers holds the produce for kafkajs's own request timeout and retries; awaiting it
+    // here kept the caller waiting that long, and the timer's rejection of a reply nobody awaited yet crashed the
+    // process (an unhandled rejection).
+    this.outgoing
+      .send(request.topic, {
         key: request.key,
         value: request.value,
         headers: {
@@ -137,13 +143,15 @@ export class RequestReplyClient {
           [MESSAGE_HEADERS.replyTo]: this.replyTopic,
           [MESSAGE_HEADERS.correlationId]: correlationId,
         },
-      });
-      accepted = true;
-    } catch (error) {
-      const waiter = this.pending.get(correlationId);
-      this.pending.delete(correlationId);
-      waiter?.reject(new KopirError('provider_unavailable', 'The message bus is unavailable', { cause: error }));
-    }
+      })
+      .then(
+        () => (accepted = true),
+        (error: unknown) => {
+          const waiter = this.pending.get(correlationId);
+          this.pending.delete(correlationId);
+          waiter?.reject(new KopirError('provider_unavailable', 'The message bus is unavailable', { cause: error }));
+        },
+      );
     return reply;
   }
 
