@@ -60,35 +60,39 @@ export class Supervisor {
   }
 
   /** Kills every service at once (SIGKILL), for a stop that must not wait; resolves when they have exited. */
-  async kill(): Promise<void> {
-    this.stopping = true;
-    const exits = [...this.services.values()].map(async (running) => {
-      if (running.timer) clearTimeout(running.timer);
-      const child = running.child;
-      if (!child || child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  kill(): Promise<void> {
+    return this.end((child) => {
       child.kill('SIGKILL');
-      await exited;
+      return Promise.resolve();
     });
-    await Promise.all(exits);
   }
 
-  async stop(): Promise<void> {
-    this.stopping = true;
-    const exits = [...this.services.values()].map(async (running) => {
-      if (running.timer) clearTimeout(running.timer);
-      const child = running.child;
-      if (!child || child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  /** Asks every service to stop (SIGTERM) and kills the ones still running after the stop timeout. */
+  stop(): Promise<void> {
+    return this.end(async (child, name, exited) => {
       child.kill('SIGTERM');
       const timeout = new Promise<'timeout'>((resolve) =>
         setTimeout(() => resolve('timeout'), this.options.stopTimeoutMs ?? 10_000).unref(),
       );
       if ((await Promise.race([exited, timeout])) === 'timeout') {
-        this.log(running.spec.name, 'did not stop in time; killing it');
+        this.log(name, 'did not stop in time; killing it');
         child.kill('SIGKILL');
-        await exited;
       }
+    });
+  }
+
+  /** Ends every running service with `endOne`, no restart after; resolves once each has exited. */
+  private async end(
+    endOne: (child: ChildProcess, name: string, exited: Promise<void>) => Promise<void>,
+  ): Promise<void> {
+    this.stopping = true;
+    const exits = [...this.services.values()].map(async (running) => {
+      if (running.timer) clearTimeout(running.timer);
+      const child = running.child;
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      await endOne(child, running.spec.name, exited);
+      await exited;
     });
     await Promise.all(exits);
   }
