@@ -27,7 +27,7 @@ import { performance } from 'node:perf_hooks';
 import { KopirClient } from '@kopir/client';
 import { devPkiPaths } from '@kopir/pki';
 import { ReferenceRegistries, samplePeople } from '@kopir/reference-registries';
-import { percentile, printTable, rate } from './measure';
+import { percentile, printTable, processCpuMs, rate, statFields } from './measure';
 import { raiseRuleLimits } from './raise-rule-limits';
 import { freePort } from './free-port';
 
@@ -42,7 +42,6 @@ const IN_FLIGHT = 48;
 const RATES = [50, 250, 500, 1000] as const;
 /** Open-loop requests still unanswered beyond this are not sent (the row then reports them as dropped). */
 const MAX_OUTSTANDING = 4000;
-const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux (getconf CLK_TCK)
 
 type Call = (i: number) => Promise<unknown>;
 
@@ -410,18 +409,17 @@ interface CpuSnapshot {
 
 /** CPU ms so far: of the given processes (from /proc; a process gone meanwhile counts 0) and of this process. */
 function cpuSnapshot(pids: readonly number[]): CpuSnapshot {
-  let ticks = 0;
+  let server = 0;
   const byProcess = new Map<string, number>();
   for (const pid of pids) {
-    const fields = statFields(pid);
-    if (!fields) continue;
-    const own = Number(fields[11]) + Number(fields[12]); // utime, stime (proc(5) fields 14, 15)
-    ticks += own;
+    const ms = processCpuMs(pid);
+    if (ms === undefined) continue; // gone meanwhile: counts 0
+    server += ms;
     const name = processName(pid);
-    byProcess.set(name, (byProcess.get(name) ?? 0) + (own * 1000) / CLOCK_TICKS_PER_SECOND);
+    byProcess.set(name, (byProcess.get(name) ?? 0) + ms);
   }
   const own = process.cpuUsage();
-  return { server: (ticks * 1000) / CLOCK_TICKS_PER_SECOND, client: (own.user + own.system) / 1000, byProcess };
+  return { server, client: (own.user + own.system) / 1000, byProcess };
 }
 
 function processName(pid: number): string {
@@ -443,16 +441,6 @@ async function quiesce(pids: () => number[]): Promise<void> {
     const before = cpuSnapshot(pids()).server;
     await delay(500);
     if (cpuSnapshot(pids()).server - before < 50) return; // < 10% of one core over 0.5 s
-  }
-}
-
-/** /proc/<pid>/stat fields after the command name (field 3, state, is index 0). */
-function statFields(pid: number): string[] | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return undefined;
   }
 }
 

@@ -11,10 +11,9 @@
  * than at saturation (docs/performance.md).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { percentile, printTable } from './measure';
+import { percentile, printTable, processCpuMs } from './measure';
 
 const SIZE = 600;
 
@@ -54,7 +53,7 @@ async function measure(
 ): Promise<{ clientUs: number; echoUs: number; p50Us: number }> {
   const latencies: number[] = [];
   const cpu0 = process.cpuUsage();
-  const echo0 = processCpuMs(echoPid);
+  const echo0 = processCpuMs(echoPid) ?? 0;
   const start = performance.now();
   for (let i = 0; i < count; i++) {
     if (perSecond > 0) {
@@ -68,7 +67,7 @@ async function measure(
   const cpu = process.cpuUsage(cpu0);
   return {
     clientUs: (cpu.user + cpu.system) / count,
-    echoUs: ((processCpuMs(echoPid) - echo0) * 1000) / count,
+    echoUs: (((processCpuMs(echoPid) ?? echo0) - echo0) * 1000) / count,
     p50Us: percentile(latencies, 50),
   };
 }
@@ -99,12 +98,6 @@ function open(port: number): Promise<Socket> {
     const socket = connect({ port, host: '127.0.0.1', noDelay: true }, () => resolve(socket));
     socket.once('error', reject);
   });
-}
-
-/** utime + stime of a process in milliseconds (/proc/<pid>/stat fields 14 and 15, in clock ticks of 10 ms). */
-function processCpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 function startEcho(): Promise<{ child: ChildProcess; port: number }> {

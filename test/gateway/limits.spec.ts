@@ -65,6 +65,18 @@ describe('gateway: header size, slow clients, connection count', () => {
     expect(problem.body).toMatchObject({ status: 431, code: 'request_invalid' });
   });
 
+  it('answers bytes that are not HTTP/1.1 with 400 and a problem whose code is request_invalid, and closes', async () => {
+    const socket = await tlsConnection();
+    const closed = untilClosed(socket, Date.now());
+    socket.write('HELLO THERE\r\n\r\n');
+    const problem = problemOf((await closed).text);
+    expect(problem.status).toBe('HTTP/1.1 400 Bad Request');
+    expect(problem.type).toBe('application/problem+json');
+    expect(problem.body).toMatchObject({ status: 400, code: 'request_invalid' });
+    // Nothing of the parser's internals (error codes, offsets) reaches the client.
+    expect(JSON.stringify(problem.body)).not.toMatch(/HPE_|bytesParsed|rawPacket/);
+  });
+
   it('answers a client that trickles its headers slower than the client timeout with 408 and closes', async () => {
     const socket = await tlsConnection();
     const started = Date.now();

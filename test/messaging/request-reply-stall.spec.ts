@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Kafka } from 'kafkajs';
 import { KopirError } from '@kopir/contracts';
 import { RequestReplyClient, createKafka, ensureTopics, silentLogger } from '@kopir/messaging';
+import { waitForPort } from '../../apps/cli/src/up/supervisor';
 import { freePort } from '../bench/free-port';
 
 jest.setTimeout(90_000);
@@ -34,7 +34,7 @@ describe('RequestReplyClient when the broker stops answering', () => {
     broker = spawn(process.execPath, [BROKER, '--port', String(port), '--data-dir', join(dir, 'broker')], {
       stdio: 'ignore',
     });
-    await waitForPort(port);
+    await waitForPort('127.0.0.1', port, 20_000);
     kafka = createKafka({ brokers: [`127.0.0.1:${port}`], clientId: 'stall', logger: silentLogger });
     await ensureTopics(kafka, [{ topic: 'stall.requests', numPartitions: 1 }]);
     client = new RequestReplyClient({ kafka, instanceId: 'stall', logger: silentLogger });
@@ -82,19 +82,3 @@ describe('RequestReplyClient when the broker stops answering', () => {
     expect(unhandled).toEqual([]);
   });
 });
-
-async function waitForPort(port: number): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const open = await new Promise<boolean>((r) => {
-      const socket = connect(port, '127.0.0.1', () => {
-        socket.end();
-        r(true);
-      });
-      socket.on('error', () => r(false));
-    });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on ${port}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

@@ -1,6 +1,6 @@
 import { KopirError } from '@kopir/contracts';
 import type { PublicJwk } from '@kopir/pki';
-import type { FederationView } from '../federation/federation-state';
+import { providerTimeoutMs, type FederationView } from '../federation/federation-state';
 
 export interface CatalogEntry {
   readonly id: string;
@@ -55,7 +55,7 @@ export class CatalogService {
           request: service.request,
           response: service.response,
           providerKeys: view.index.system(provider)?.signingKeys ?? [],
-          timeoutSeconds: service.timeoutSeconds ?? this.defaultTimeoutMs / 1000,
+          timeoutSeconds: providerTimeoutMs(service, this.defaultTimeoutMs) / 1000,
         };
       })
       .filter((e): e is CatalogEntry => e !== undefined)

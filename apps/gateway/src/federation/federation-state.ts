@@ -1,5 +1,11 @@
 import { compilePolicy, type AccessPolicy } from '@kopir/access-policy';
-import { FederationIndex, serviceValidators, type FederationDocument, type ServiceValidators } from '@kopir/federation';
+import {
+  FederationIndex,
+  serviceValidators,
+  type FederationDocument,
+  type ServiceDefinition,
+  type ServiceValidators,
+} from '@kopir/federation';
 
 /** What the gateway derives from one federation document; replaced as a whole when a new document is in force. */
 export interface FederationView {
@@ -24,4 +30,12 @@ export function compileFederation(
     policy: compilePolicy(document, { instances, ...(previous ? { ledger: previous.policy.ledger } : {}) }),
     validators: serviceValidators(document),
   };
+}
+
+/**
+ * How long the gateway waits for a service's provider: the service's own `timeoutSeconds` from the federation
+ * document, else the gateway's GATEWAY_PROVIDER_TIMEOUT. The relay waits this long and the catalog tells callers.
+ */
+export function providerTimeoutMs(service: Pick<ServiceDefinition, 'timeoutSeconds'>, defaultMs: number): number {
+  return service.timeoutSeconds !== undefined ? service.timeoutSeconds * 1000 : defaultMs;
 }

@@ -7,7 +7,7 @@ import { ERROR_CODES, HEADERS, KopirError, isErrorCode, parseServiceId, toKopirE
 import { ReplayGuard, detachAnswer, signEnvelope, verifyAnswer, verifyRequest, type Answer } from '@kopir/envelope';
 import { MESSAGE_HEADERS, type RequestReplyClient } from '@kopir/messaging';
 import type { AuditPublisher } from '../audit/audit-publisher';
-import type { FederationView } from '../federation/federation-state';
+import { providerTimeoutMs, type FederationView } from '../federation/federation-state';
 import type { GatewayMetrics } from '../ops/gateway.metrics';
 import type { TrustStore } from '../trust/trust-store';
 import { answerOf, envelopeBodyFor } from './encrypted-bodies';
@@ -194,8 +194,7 @@ export class RelayService {
 
     // 5. The signed envelope to the provider (its body encrypted when the federation says so), and its signed answer,
     // awaited for the service's own timeout when the federation sets one.
-    const timeoutMs =
-      service.timeoutSeconds !== undefined ? service.timeoutSeconds * 1000 : this.options.providerTimeoutMs;
+    const timeoutMs = providerTimeoutMs(service, this.options.providerTimeoutMs);
     const provider = parseServiceId(service.id).provider;
     const sent = await envelopeBodyFor(view.index, service.id, provider, h.requestId, body);
     const envelope = await signEnvelope(
