@@ -27,7 +27,7 @@ import { performance } from 'node:perf_hooks';
 import { KopirClient } from '@kopir/client';
 import { devPkiPaths } from '@kopir/pki';
 import { ReferenceRegistries, samplePeople } from '@kopir/reference-registries';
-import { percentile, printTable, processCpuMs, rate, statFields } from './measure';
+import { histogramByLabel, percentile, printTable, processCpuMs, rate, statFields } from './measure';
 import { raiseRuleLimits } from './raise-rule-limits';
 import { freePort } from './free-port';
 
@@ -82,6 +82,7 @@ export async function run(args: readonly string[]): Promise<void> {
     const up = await startUp(dir, env);
     system = up.child;
     const gateway = `https://127.0.0.1:${env.GATEWAY_PORT}`;
+    const ops = `http://127.0.0.1:${env.GATEWAY_OPS_PORT}`;
     const pki = join(dir, 'certs', 'dev');
     const paths = devPkiPaths(pki);
     const iins = samplePeople(join(dir, 'data', 'registries'), 500).map((p) => p.iin);
@@ -138,7 +139,11 @@ export async function run(args: readonly string[]): Promise<void> {
 
     await quiesce(systemPids);
     const maxEcho = await closedLoop(echoCall, seconds, () => [echoPid]);
+    const phasesBefore = await phaseSnapshot(ops);
     const max = { gateway: await closedLoop(gatewayCall, seconds, systemPids), echo: maxEcho };
+    const phases: { load: string; result: LoadResult; means: PhaseMeans }[] = [
+      { load: 'closed loop', result: max.gateway, means: phaseMeans(phasesBefore, await phaseSnapshot(ops)) },
+    ];
     await quiesce(systemPids);
     const registries = ReferenceRegistries.open(join(dir, 'data', 'registries'));
     let d = 0;
@@ -156,7 +161,13 @@ export async function run(args: readonly string[]): Promise<void> {
     for (const perSecond of RATES) {
       // The echo first, on an idle machine; then the gateway; then let the system drain what it still owes.
       const echoResult = await openLoop(echoCall, perSecond, seconds, () => [echoPid]);
+      const before = await phaseSnapshot(ops);
       const gatewayResult = await openLoop(gatewayCall, perSecond, seconds, systemPids);
+      phases.push({
+        load: `${perSecond.toLocaleString('en-US')}/s`,
+        result: gatewayResult,
+        means: phaseMeans(before, await phaseSnapshot(ops)),
+      });
       fixed.push({ rate: perSecond, gateway: gatewayResult, echo: echoResult });
       await quiesce(systemPids);
     }
@@ -243,6 +254,26 @@ export async function run(args: readonly string[]): Promise<void> {
         ]),
     );
     process.stdout.write(
+      '\n### Where a round trip\'s time went (mean ms per successful request; gateway phases from its /metrics)\n\n',
+    );
+    const mean = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0) / (values.length || 1);
+    printTable(
+      ['load', 'caller', 'outside the relay', 'relay', ...PHASES],
+      phases.map(({ load, result, means }) => [
+        load,
+        mean(result.latencies).toFixed(2),
+        (mean(result.latencies) - means.relay).toFixed(2),
+        means.relay.toFixed(2),
+        ...PHASES.map((phase) => (means[phase] ?? 0).toFixed(2)),
+      ]),
+    );
+    process.stdout.write(
+      '\ncaller: latency seen by the client; relay: kopir_gateway_request_duration_seconds; outside the relay: the ' +
+        "client's signing and verifying, TLS and HTTP both ways, queueing for the gateway's event loop; checks: " +
+        'identity, signature, access decision, schema, signed envelope; provider: Kafka to the adapter and back ' +
+        'with its work; answer: decrypting and verifying it; audit: the audit event acknowledged by Kafka.\n',
+    );
+    process.stdout.write(
       '\nserver CPU: utime + stime of the `kopir up` process tree (gateway, broker, adapters, audit) or of the echo ' +
         'process, from /proc/<pid>/stat; client CPU: this process (signing requests, verifying answers, TLS).\n',
     );
@@ -263,6 +294,35 @@ export async function run(args: readonly string[]): Promise<void> {
     }
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+const PHASES = ['checks', 'provider', 'answer', 'audit'] as const;
+type PhaseMeans = { readonly relay: number } & Partial<Record<(typeof PHASES)[number], number>>;
+interface PhaseSnapshot {
+  readonly phases: ReadonlyMap<string, { readonly sum: number; readonly count: number }>;
+  readonly relay: { readonly sum: number; readonly count: number };
+}
+
+/** The gateway's phase and request-duration histograms (successful requests), read from its ops port. */
+async function phaseSnapshot(ops: string): Promise<PhaseSnapshot> {
+  const text = await (await fetch(`${ops}/metrics`)).text();
+  return {
+    phases: histogramByLabel(text, 'kopir_gateway_phase_duration_seconds', 'phase'),
+    relay: histogramByLabel(text, 'kopir_gateway_request_duration_seconds', 'outcome').get('ok') ?? { sum: 0, count: 0 },
+  };
+}
+
+/** Mean ms per request between two snapshots, for the relay as a whole and for each phase. */
+function phaseMeans(before: PhaseSnapshot, after: PhaseSnapshot): PhaseMeans {
+  const meanMs = (a: { sum: number; count: number } | undefined, b: { sum: number; count: number } | undefined) => {
+    const count = (b?.count ?? 0) - (a?.count ?? 0);
+    return count > 0 ? (((b?.sum ?? 0) - (a?.sum ?? 0)) / count) * 1000 : 0;
+  };
+  const out: { relay: number } & Partial<Record<(typeof PHASES)[number], number>> = {
+    relay: meanMs(before.relay, after.relay),
+  };
+  for (const phase of PHASES) out[phase] = meanMs(before.phases.get(phase), after.phases.get(phase));
+  return out;
 }
 
 function latencyCells(r: LoadResult): [number, number] {

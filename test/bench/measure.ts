@@ -70,3 +70,20 @@ export function processCpuMs(pid: number): number | undefined {
   const fields = statFields(pid);
   return fields ? ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND : undefined;
 }
+
+/** A Prometheus histogram's `_sum` and `_count` per value of one label, from the text exposition format. */
+export function histogramByLabel(
+  text: string,
+  name: string,
+  label: string,
+): Map<string, { readonly sum: number; readonly count: number }> {
+  const out = new Map<string, { sum: number; count: number }>();
+  const line = new RegExp(`^${name}_(sum|count)\\{(?:[^}]*,)?${label}="([^"]+)"[^}]*\\} (\\S+)$`, 'gm');
+  for (const [, kind, value, figure] of text.matchAll(line)) {
+    const entry = out.get(value as string) ?? { sum: 0, count: 0 };
+    if (kind === 'sum') entry.sum += Number(figure);
+    else entry.count += Number(figure);
+    out.set(value as string, entry);
+  }
+  return out;
+}

@@ -54,6 +54,24 @@ interface Facts {
   reason: string;
 }
 
+type Phase = 'checks' | 'provider' | 'answer' | 'audit';
+
+/** The relay's steps as they complete, timed for kopir_gateway_phase_duration_seconds. */
+class PhaseClock {
+  private last: number;
+  readonly laps: [Phase, number][] = [];
+
+  constructor(started: number) {
+    this.last = started;
+  }
+
+  lap(phase: Phase): void {
+    const now = performance.now();
+    this.laps.push([phase, now - this.last]);
+    this.last = now;
+  }
+}
+
 /**
  * The request path of DESIGN.md steps 2-5, in the order that spends the least on a caller who is not allowed:
  * identity → signature, freshness, replay → service → access decision (field mask, quota) → body schema → signed
@@ -93,9 +111,12 @@ export class RelayService {
       responseHash: null,
       reason: 'ok',
     };
+    const clock = new PhaseClock(started);
     try {
-      const answer = await this.run(request, facts, { requestId, purpose, subject, header });
+      const answer = await this.run(request, facts, clock, { requestId, purpose, subject, header });
       const event = await this.audit.publish(this.event(facts, 'allow', 200, null, started));
+      clock.lap('audit');
+      for (const [phase, ms] of clock.laps) this.metrics.phases.observe({ phase }, ms / 1000);
       this.count(facts, 'ok', started);
       return { ...answer, headers: { ...answer.headers, [HEADERS.auditReceipt]: event.eventId } };
     } catch (thrown) {
@@ -117,6 +138,7 @@ export class RelayService {
   private async run(
     request: RelayRequest,
     facts: Facts,
+    clock: PhaseClock,
     h: {
       requestId: string | undefined;
       purpose: string | undefined;
@@ -212,6 +234,7 @@ export class RelayService {
       { kid: this.options.signingKid, ttlSeconds: Math.ceil(timeoutMs / 1000) + 5 },
     );
     facts.requestHash = hex(envelope);
+    clock.lap('checks');
     this.metrics.inFlight.inc();
     let reply;
     try {
@@ -225,6 +248,7 @@ export class RelayService {
     } finally {
       this.metrics.inFlight.dec();
     }
+    clock.lap('provider');
     const raw = reply.value.toString('utf8');
     // The record names the signed answer JWS whether or not it crossed Kafka encrypted; what was received when it
     // does not decrypt.
@@ -250,6 +274,7 @@ export class RelayService {
       throw new KopirError('provider_error', 'The provider answer holds fields the access rule does not allow');
     }
     const detached = detachAnswer(answerJws, answer);
+    clock.lap('answer');
     return {
       body: answer.body ?? null,
       headers: {
