@@ -254,7 +254,7 @@ export async function run(args: readonly string[]): Promise<void> {
         ]),
     );
     process.stdout.write(
-      '\n### Where a round trip\'s time went (mean ms per successful request; gateway phases from its /metrics)\n\n',
+      "\n### Where a round trip's time went (mean ms per successful request; gateway phases from its /metrics)\n\n",
     );
     const mean = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0) / (values.length || 1);
     printTable(
@@ -308,7 +308,10 @@ async function phaseSnapshot(ops: string): Promise<PhaseSnapshot> {
   const text = await (await fetch(`${ops}/metrics`)).text();
   return {
     phases: histogramByLabel(text, 'kopir_gateway_phase_duration_seconds', 'phase'),
-    relay: histogramByLabel(text, 'kopir_gateway_request_duration_seconds', 'outcome').get('ok') ?? { sum: 0, count: 0 },
+    relay: histogramByLabel(text, 'kopir_gateway_request_duration_seconds', 'outcome').get('ok') ?? {
+      sum: 0,
+      count: 0,
+    },
   };
 }
 

@@ -28,7 +28,7 @@ export class GatewayMetrics {
    */
   readonly phases = new Histogram({
     name: 'kopir_gateway_phase_duration_seconds',
-    help: "Time a successful request spent in each step of the relay: checks, provider, answer, audit",
+    help: 'Time a successful request spent in each step of the relay: checks, provider, answer, audit',
     labelNames: ['phase'] as const,
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
