@@ -28,6 +28,7 @@ export async function auditPki(dir: string): Promise<{ paths: DevPkiPaths; serve
 export function sampleEvent(i: number, subject = `90010130${String(i % 1000).padStart(4, '0')}`): AuditEvent {
   return buildAuditEvent({
     eventId: `req-${i}`,
+    requestId: `req-${i}`,
     time: new Date(Date.UTC(2025, 2, 1, 9, 0, 0) + i * 1000).toISOString(),
     kind: 'service-call',
     gateway: 'gw-1',

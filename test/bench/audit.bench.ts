@@ -28,6 +28,7 @@ const BATCH = 1000;
 function event(i: number): AuditEvent {
   return buildAuditEvent({
     eventId: `bench-${i}`,
+    requestId: `req-${i}`,
     time: new Date(Date.UTC(2025, 2, 1) + i * 3).toISOString(),
     kind: 'service-call',
     gateway: 'gw-1',

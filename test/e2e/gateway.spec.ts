@@ -116,7 +116,9 @@ describe('the whole system, end to end (kopir up; real mutual TLS, Kafka protoco
     expect(result.body).toHaveProperty('deceased');
     // The rule leaves out the place of birth: the registry's full answer has it, the consumer never sees it.
     expect(result.body).not.toHaveProperty('birthPlace');
-    expect(result.auditReceipt).toBe(result.requestId);
+    // The receipt names the audit event, an id the gateway drew: never the caller's own request id.
+    expect(result.auditReceipt).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(result.auditReceipt).not.toBe(result.requestId);
     expect(result.answer.status).toBe('ok');
   });
 
@@ -168,6 +170,50 @@ describe('the whole system, end to end (kopir up; real mutual TLS, Kafka protoco
     const replay = await raw({ requestId, now });
     expect(replay.status).toBe(409);
     expect(replay.json.code).toBe('replay_detected');
+  });
+
+  it("keeps each system's request ids its own: another system's use of an id neither refuses a call nor hides it from the ledger", async () => {
+    // Request ids are the caller's choice. Keyed by the id alone, a system that used another's id first had that
+    // system's call refused as a replay, and (after the replay window, or through another gateway) the second call's
+    // audit event was dropped by the ledger as a duplicate: data released with no record of its own.
+    const shared = `shared-${randomUUID()}`;
+    const other = await raw({
+      requestId: shared,
+      tlsAs: 'mju/population',
+      service: 'src/tax/tax-debts',
+      purpose: 'social-benefit-check',
+    });
+    expect(other.status).toBe(403);
+    const mine = await raw({ requestId: shared });
+    expect(mine.status).toBe(200);
+    const receipt = mine.headers['kopir-audit-receipt'];
+    expect(typeof receipt).toBe('string');
+    expect(receipt).not.toBe(shared);
+
+    let events: Record<string, unknown>[] = [];
+    for (let attempt = 0; attempt < 50 && events.length < 2; attempt++) {
+      await new Promise((r) => setTimeout(r, 200));
+      const search = await system.kopir([
+        'audit',
+        'search',
+        '--subject',
+        iin,
+        '--limit',
+        '1000',
+        '--json',
+        '--url',
+        system.officerApi,
+        '--pki',
+        system.pki,
+      ]);
+      const page = JSON.parse(search.stdout) as { entries: { event: Record<string, unknown> }[] };
+      events = page.entries.map((e) => e.event).filter((e) => e.requestId === shared);
+    }
+    expect(events.map((e) => [e.client, e.decision]).sort()).toEqual([
+      ['mju/population', 'deny'],
+      ['psc/front-office', 'allow'],
+    ]);
+    expect(events.find((e) => e.client === 'psc/front-office')?.eventId).toBe(receipt);
   });
 
   it('refuses a body over the limit with 413 payload_too_large', async () => {

@@ -11,20 +11,22 @@ describe('ReplayGuard with 1 million ids', () => {
       now: () => clock,
     });
     for (let i = 0; i < 1_000_000; i++) {
-      guard.check(`req-${i}`, new Date(clock));
+      guard.check('psc/front-office', `req-${i}`, new Date(clock));
       if (i % 100_000 === 0) clock += 1_000;
     }
     expect(guard.size).toBe(1_000_000);
     for (const i of [0, 1, 499_999, 999_999]) {
-      expect(() => guard.check(`req-${i}`, new Date(clock))).toThrow(
+      expect(() => guard.check('psc/front-office', `req-${i}`, new Date(clock))).toThrow(
         expect.objectContaining({ code: 'replay_detected' }),
       );
     }
     // Full: a new id is refused (retriable), never let in by forgetting a live one.
-    expect(() => guard.check('one-more', new Date(clock))).toThrow(expect.objectContaining({ code: 'rate_limited' }));
+    expect(() => guard.check('psc/front-office', 'one-more', new Date(clock))).toThrow(
+      expect.objectContaining({ code: 'rate_limited' }),
+    );
     // After the window (max age + 2 × skew) every id is forgotten at once on the next check.
     clock += 361_000;
-    guard.check('fresh', new Date(clock));
+    guard.check('psc/front-office', 'fresh', new Date(clock));
     expect(guard.size).toBe(1);
   });
 });

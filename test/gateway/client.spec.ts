@@ -14,6 +14,9 @@ import { KopirCallError, KopirClient } from '@kopir/client';
 import { detachAnswer, signAnswer, type Answer } from '@kopir/envelope';
 import { devPkiPaths, initDevPki, keyThumbprint, loadPrivateKey, publicKeyToJwk } from '@kopir/pki';
 
+/** The audit event id the (stand-in) gateway answers: its own, not the caller's request id. */
+const RECEIPT = '6f1c1c9e-3c1b-4a8e-9d51-0d6c2b8f4e21';
+
 jest.setTimeout(60_000);
 
 type Mode = 'honest' | 'tampered' | 'unknown-key' | 'other-request' | 'rate-limited';
@@ -99,7 +102,7 @@ describe('KopirClient verifies the provider, not the channel', () => {
         'kopir-response-signature': detached.signature,
         'kopir-envelope-digest': detached.envelopeDigest,
         'kopir-answer-issued-at': String(detached.issuedAt),
-        'kopir-audit-receipt': requestId,
+        'kopir-audit-receipt': RECEIPT,
       },
       body: JSON.stringify(body),
     };
@@ -113,7 +116,7 @@ describe('KopirClient verifies the provider, not the channel', () => {
     expect(result.body).toEqual(SIGNED_BODY);
     expect(result.answer.kid).toBe(keyThumbprint(providerKey));
     expect(result.answer.requestId).toBe(result.requestId);
-    expect(result.auditReceipt).toBe(result.requestId);
+    expect(result.auditReceipt).toBe(RECEIPT);
   });
 
   it.each([

@@ -59,6 +59,18 @@ class TopicReader {
     throw new Error(`no message ${key} on ${topic}`);
   }
 
+  /** The first value on `topic` that `match` accepts (within 20 s). */
+  async find(topic: string, match: (value: string) => boolean): Promise<string> {
+    for (let i = 0; i < 400; i++) {
+      for (const [key, values] of this.values) {
+        const found = key.startsWith(`${topic} `) ? values.find(match) : undefined;
+        if (found !== undefined) return found;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`no matching message on ${topic}`);
+  }
+
   async stop(): Promise<void> {
     await this.consumer?.disconnect();
   }
@@ -155,8 +167,12 @@ describe('encrypted bodies through the gateway', () => {
     }
 
     async function audited(requestId: string): Promise<Record<string, unknown>> {
-      const [event] = await reader.of(AUDIT_TOPIC, requestId);
-      return JSON.parse(event ?? '{}') as Record<string, unknown>;
+      // Audit messages are keyed by their event id; the caller's request id is a member of the event.
+      const event = await reader.find(
+        AUDIT_TOPIC,
+        (v) => (JSON.parse(v) as { requestId?: string }).requestId === requestId,
+      );
+      return JSON.parse(event) as Record<string, unknown>;
     }
 
     it('answers 502 provider_error, audited, when the provider answers in clear (and releases nothing of it)', async () => {

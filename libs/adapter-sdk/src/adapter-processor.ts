@@ -177,7 +177,7 @@ export class AdapterProcessor {
       ...(this.options.clockSkewSeconds === undefined ? {} : { clockSkewSeconds: this.options.clockSkewSeconds }),
     });
     // After the signature: forged messages cannot fill the replay guard (ReplayGuard's contract).
-    this.replay.check(envelope.requestId, new Date(envelope.iat * 1000));
+    this.replay.check(envelope.client, envelope.requestId, new Date(envelope.iat * 1000));
     return envelope;
   }
 

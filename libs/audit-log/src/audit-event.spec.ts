@@ -12,7 +12,8 @@ import { canonicalJson } from './canonical-json';
 import { hashLeaf } from './merkle';
 
 const input: AuditEventInput = {
-  eventId: 'req-0001',
+  eventId: '0d1e3a52-8f7c-4c47-9a43-5b7b2f6a1c10',
+  requestId: 'req-0001',
   time: '2025-03-01T09:30:00.123Z',
   kind: 'service-call',
   gateway: 'gw-1',
@@ -62,13 +63,40 @@ describe('audit events', () => {
         text,
         fc.option(text),
         fc.double({ min: 0, max: 1e9, noNaN: true }),
-        (client, purpose, subject, ms) => {
-          const event = buildAuditEvent({ ...input, client, purpose, subject, latencyMs: ms });
+        fc.option(fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,20}$/)),
+        (client, purpose, subject, ms, requestId) => {
+          const event = buildAuditEvent({ ...input, client, purpose, subject, latencyMs: ms, requestId });
           expect(canonicalEvent(event)).toBe(canonicalJson(event));
           expect(eventLeafHash(event)).toEqual(hashLeaf(Buffer.from(canonicalJson(event), 'utf8')));
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it("records the caller's request id beside an event id of its own (version 2)", () => {
+    const event = buildAuditEvent(input);
+    expect(event).toMatchObject({ v: 2, eventId: input.eventId, requestId: 'req-0001' });
+    expect(canonicalEvent(event)).toContain('"requestHash":"' + input.requestHash + '","requestId":"req-0001",');
+    expect(buildAuditEvent({ ...input, requestId: null }).requestId).toBeNull();
+  });
+
+  it('still reads version 1 leaves byte for byte, so ledgers written before version 2 keep verifying', () => {
+    // A leaf as the gateway wrote it before version 2: the request id was the event id, and no requestId member.
+    const v1 =
+      '{"client":"psc/front-office","decision":"allow","errorCode":null,"eventId":"req-0001","gateway":"gw-1",' +
+      '"kind":"service-call","latencyMs":12.5,"purpose":"driving-licence","reason":"rule:psc-population",' +
+      `"requestHash":"${sha256Hex('request')}","responseHash":"${sha256Hex('response')}",` +
+      '"service":"mju/population/person-by-iin","status":200,"subject":"900101300123",' +
+      '"time":"2025-03-01T09:30:00.123Z","v":1}';
+    const event = parseAuditEvent(JSON.parse(v1));
+    expect(event.v).toBe(1);
+    expect(event).not.toHaveProperty('requestId');
+    expect(canonicalEvent(event)).toBe(v1);
+    expect(canonicalEvent(event)).toBe(canonicalJson(event));
+    // Each version has exactly its members.
+    expect(() => parseAuditEvent({ ...JSON.parse(v1), requestId: 'req-0001' })).toThrow(
+      expect.objectContaining({ code: 'event_invalid' }),
     );
   });
 
@@ -82,7 +110,9 @@ describe('audit events', () => {
     ['a bad hash', { requestHash: 'abc' }],
     ['a control character', { purpose: 'a\nb' }],
     ['a bad event id', { eventId: '../x' }],
-    ['another version', { v: 2 }],
+    ['another version', { v: 3 }],
+    ['a version 2 event without requestId', { requestId: undefined }],
+    ['a bad request id', { requestId: 'a b' }],
     ['a lone surrogate', { client: 'psc/\ud800' }],
   ])('refuses %s', (_what, change) => {
     const event = { ...buildAuditEvent(input), ...change };

@@ -3,8 +3,15 @@ import { AuditLogError } from './audit-log-error';
 import { canonicalJson, isWellFormed } from './canonical-json';
 import { hashLeafText } from './merkle';
 
-/** Format version of the leaf; a new version adds a new value, old leaves keep verifying. */
-export const AUDIT_EVENT_VERSION = 1;
+/**
+ * Format version of new leaves; a new version adds a new value, old leaves keep verifying. Version 2 added
+ * `requestId`: in version 1 the gateway used the caller's request id as the event id, and as ids are the caller's
+ * choice, a second event with an id already in the ledger was dropped as a redelivery (see `eventId`).
+ */
+export const AUDIT_EVENT_VERSION = 2;
+
+/** The versions a ledger holds and reads. */
+export type AuditEventVersion = 1 | typeof AUDIT_EVENT_VERSION;
 
 /** `service-call`: a system called a registry through the gateway. `officer-query`: an officer read the ledger. */
 export type AuditEventKind = 'service-call' | 'officer-query';
@@ -21,9 +28,18 @@ export type AuditBodyMode = 'metadata' | 'full';
  * field below is covered by the signed checkpoints.
  */
 export interface AuditEvent {
-  readonly v: typeof AUDIT_EVENT_VERSION;
-  /** Unique per event; the gateway uses the request id. Appending the same id twice keeps the first. */
+  readonly v: AuditEventVersion;
+  /**
+   * Unique per event, chosen by whoever records it and by nobody else: the gateway draws a random UUID per event.
+   * Appending the same id twice keeps the first, so a redelivered Kafka message is recorded once; an id a caller
+   * could choose would let one event hide another.
+   */
   readonly eventId: string;
+  /**
+   * Version 2: the caller's Kopir-Request-Id as it sent it (null when it sent none or a malformed one). Ids are the
+   * caller system's own, so two systems' events may carry the same one. Absent from version 1 events.
+   */
+  readonly requestId?: string | null;
   /** When the gateway decided, RFC 3339 UTC with milliseconds: 2025-03-01T09:30:00.123Z. */
   readonly time: string;
   readonly kind: AuditEventKind;
@@ -60,6 +76,7 @@ const TEXT = /^\P{Cc}{1,256}$/u;
 const KEYS = new Set([
   'v',
   'eventId',
+  'requestId',
   'time',
   'kind',
   'gateway',
@@ -126,7 +143,11 @@ export function parseAuditEvent(value: unknown): AuditEvent {
           .join(', ')}`,
       );
   }
-  if (record.v !== AUDIT_EVENT_VERSION) fail(`v must be ${AUDIT_EVENT_VERSION}`);
+  const v = record.v;
+  if (v !== 1 && v !== AUDIT_EVENT_VERSION) fail(`v must be 1 or ${AUDIT_EVENT_VERSION}`);
+  // Each version has exactly its members: a version 1 leaf cannot gain a requestId, nor a version 2 leaf lose it.
+  if (v === 1 && 'requestId' in record) fail('requestId is not a member of version 1 events');
+  if (v === AUDIT_EVENT_VERSION && !('requestId' in record)) fail('requestId is missing (null when there was none)');
   const time = text(record, 'time', TIME);
   if (!isCalendarInstant(time)) fail('time is not a valid instant');
   const kind = record.kind;
@@ -142,8 +163,9 @@ export function parseAuditEvent(value: unknown): AuditEvent {
     fail('latencyMs must be a non-negative number');
   }
   const event: AuditEvent = {
-    v: AUDIT_EVENT_VERSION,
+    v,
     eventId: text(record, 'eventId', ID),
+    ...(v === 1 ? {} : { requestId: nullable(record, 'requestId', ID) }),
     time,
     kind,
     gateway: text(record, 'gateway'),
@@ -170,7 +192,8 @@ export function parseAuditEvent(value: unknown): AuditEvent {
 }
 
 /** What a transport knows about a decided request; `buildAuditEvent` turns it into an event. */
-export type AuditEventInput = Omit<AuditEvent, 'v' | 'body'> & {
+export type AuditEventInput = Omit<AuditEvent, 'v' | 'body' | 'requestId'> & {
+  readonly requestId: string | null;
   readonly requestBody?: unknown;
   readonly responseBody?: unknown;
 };
@@ -211,6 +234,8 @@ export function canonicalEvent(event: AuditEvent): string {
       purpose: event.purpose,
       reason: event.reason,
       requestHash: event.requestHash,
+      // Undefined in version 1 events, and then left out as canonicalJson leaves it out.
+      requestId: event.requestId,
       responseHash: event.responseHash,
       service: event.service,
       status: event.status,

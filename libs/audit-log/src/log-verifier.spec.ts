@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { buildAuditEvent, type AuditEvent } from './audit-event';
+import { buildAuditEvent, parseAuditEvent, type AuditEvent } from './audit-event';
 import { ed25519Signer, ed25519Verifier, signCheckpoint } from './checkpoint';
 import { SqliteLedger } from './sqlite-ledger';
 import { verifyExport } from './log-verifier';
@@ -12,6 +12,7 @@ const verifiers = [ed25519Verifier(origin, keys.publicKey)];
 function event(i: number): AuditEvent {
   return buildAuditEvent({
     eventId: `req-${i}`,
+    requestId: `req-${i}`,
     time: new Date(Date.UTC(2025, 2, 1, 9, 30, i % 60)).toISOString(),
     kind: 'service-call',
     gateway: 'gw-1',
@@ -49,6 +50,23 @@ describe('SqliteLedger (in memory) and the export verifier', () => {
     const ledger = ledgerOf(25);
     expect(ledger.append([event(3), event(25), event(25)])).toEqual({ appended: 1, duplicates: 2, size: 26 });
     expect(ledger.eventById('req-25')?.index).toBe(25);
+  });
+
+  it('verifies a ledger written partly before version 2 (events without requestId) and partly after', () => {
+    const ledger = SqliteLedger.open(':memory:');
+    const { requestId, ...rest } = event(0);
+    void requestId;
+    const v1 = Array.from({ length: 5 }, (_, i) => parseAuditEvent({ ...rest, v: 1, eventId: `old-${i}` }));
+    ledger.append(v1);
+    ledger.signCheckpoint(origin, signer);
+    ledger.append(Array.from({ length: 5 }, (_, i) => event(100 + i)));
+    ledger.signCheckpoint(origin, signer);
+    const exported = lines(ledger, { inclusion: true });
+    expect(verifyExport(exported, { verifiers })).toMatchObject({ ok: true, events: 10 });
+    const versions = exported
+      .map((l) => JSON.parse(l) as { event?: { v: number } })
+      .flatMap((l) => (l.event ? [l.event.v] : []));
+    expect(versions).toEqual([1, 1, 1, 1, 1, 2, 2, 2, 2, 2]);
   });
 
   it('verifies a whole export, with and without inclusion proofs, and a range of it', () => {

@@ -14,7 +14,9 @@ export interface ReplayGuardOptions {
 }
 
 /**
- * Remembers request ids for the freshness window, so a captured request cannot be sent again. An id only has to be
+ * Remembers request ids for the freshness window, so a captured request cannot be sent again. A request id is its
+ * signer's own choice, so it is remembered per signer: the same id from another system is another request (keyed by
+ * the id alone, one system could have another's requests refused by using their ids first). An id only has to be
  * kept while a request carrying it could still pass the freshness check: until issued-at + max age + 2 × skew. After
  * that, verifyRequest refuses it as expired, so forgetting it is safe and memory stays bounded.
  *
@@ -41,20 +43,23 @@ export class ReplayGuard {
   }
 
   /**
-   * Records `requestId` (issued at `issuedAt`), or throws ReplayDetectedError (`replay_detected`) if it was seen
-   * within the window. Call after the signature verified, so forged requests cannot fill the guard.
+   * Records `signer`'s `requestId` (issued at `issuedAt`), or throws ReplayDetectedError (`replay_detected`) if that
+   * signer's id was seen within the window. Call after the signature verified, so forged requests cannot fill the
+   * guard; `signer` is whoever that signature proved (a system id).
    */
-  check(requestId: string, issuedAt: Date = new Date(this.now())): void {
+  check(signer: string, requestId: string, issuedAt: Date = new Date(this.now())): void {
     const now = this.now();
     this.prune(now);
-    const expiresAt = this.seen.get(requestId);
+    // NUL cannot occur in a system id, so no two (signer, id) pairs share a key.
+    const key = `${signer}\u0000${requestId}`;
+    const expiresAt = this.seen.get(key);
     if (expiresAt !== undefined && expiresAt > now) throw new ReplayDetectedError('The request id was already used');
     if (this.seen.size >= this.maxEntries) {
       throw new KopirError('rate_limited', 'Too many requests in the freshness window', { origin: 'replay-guard' });
     }
     // Delete first so a re-used expired id moves to the young end of the insertion order.
-    this.seen.delete(requestId);
-    this.seen.set(requestId, Math.max(issuedAt.getTime(), now) + this.keepMs);
+    this.seen.delete(key);
+    this.seen.set(key, Math.max(issuedAt.getTime(), now) + this.keepMs);
   }
 
   private prune(now: number): void {

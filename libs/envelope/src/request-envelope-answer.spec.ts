@@ -202,22 +202,44 @@ describe('ReplayGuard', () => {
   it('refuses a second use of an id within the window and forgets it after', () => {
     let clock = now.getTime();
     const guard = new ReplayGuard({ maxAgeSeconds: 60, clockSkewSeconds: 5, now: () => clock });
-    guard.check('a', now);
-    expect(() => guard.check('a', now)).toThrow(expect.objectContaining({ code: 'replay_detected' }));
-    guard.check('b', now);
+    guard.check('psc/front-office', 'a', now);
+    expect(() => guard.check('psc/front-office', 'a', now)).toThrow(
+      expect.objectContaining({ code: 'replay_detected' }),
+    );
+    guard.check('psc/front-office', 'b', now);
     clock += 69_000;
-    expect(() => guard.check('a', now)).toThrow(expect.objectContaining({ code: 'replay_detected' }));
+    expect(() => guard.check('psc/front-office', 'a', now)).toThrow(
+      expect.objectContaining({ code: 'replay_detected' }),
+    );
     clock += 2_000;
-    guard.check('c', new Date(clock));
+    guard.check('psc/front-office', 'c', new Date(clock));
     expect(guard.size).toBe(1);
-    guard.check('a', new Date(clock));
+    guard.check('psc/front-office', 'a', new Date(clock));
+  });
+
+  it("keeps each signer's ids apart: another system's id is not a replay, the same system's is", () => {
+    const guard = new ReplayGuard();
+    guard.check('mju/population', 'shared-1', now);
+    guard.check('psc/front-office', 'shared-1', now);
+    expect(() => guard.check('psc/front-office', 'shared-1', now)).toThrow(
+      expect.objectContaining({ code: 'replay_detected' }),
+    );
+    expect(() => guard.check('mju/population', 'shared-1', now)).toThrow(
+      expect.objectContaining({ code: 'replay_detected' }),
+    );
+    // No two (signer, id) pairs meet in one key, whatever the characters.
+    guard.check('a/b', 'c');
+    guard.check('a', 'b/c');
+    expect(guard.size).toBe(4);
   });
 
   it('fails closed when full instead of forgetting live ids', () => {
     const guard = new ReplayGuard({ maxEntries: 2 });
-    guard.check('a');
-    guard.check('b');
-    expect(() => guard.check('c')).toThrow(expect.objectContaining({ code: 'rate_limited', retriable: true }));
-    expect(() => guard.check('a')).toThrow(expect.objectContaining({ code: 'replay_detected' }));
+    guard.check('psc/front-office', 'a');
+    guard.check('psc/front-office', 'b');
+    expect(() => guard.check('psc/front-office', 'c')).toThrow(
+      expect.objectContaining({ code: 'rate_limited', retriable: true }),
+    );
+    expect(() => guard.check('psc/front-office', 'a')).toThrow(expect.objectContaining({ code: 'replay_detected' }));
   });
 });

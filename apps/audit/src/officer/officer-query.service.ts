@@ -121,6 +121,7 @@ export class OfficerQueryService {
     this.ledgerService.append([
       buildAuditEvent({
         eventId: `officer-${randomUUID()}`,
+        requestId: null,
         time: new Date().toISOString(),
         kind,
         gateway: this.instance,

@@ -44,7 +44,10 @@ const PASSED_THROUGH = new Set(['request_invalid', 'not_found', 'access_denied',
 
 /** Who and what a request is about, learned step by step; the audit record of any outcome is built from it. */
 interface Facts {
+  /** The audit event's id: drawn here, never the caller's request id (which the caller chooses). */
   eventId: string;
+  /** The caller's Kopir-Request-Id when well-formed, for the audit record. */
+  requestId: string | null;
   client: string;
   service: string;
   purpose: string;
@@ -102,7 +105,8 @@ export class RelayService {
     const purpose = header(HEADERS.purpose);
     const subject = header(HEADERS.subject);
     const facts: Facts = {
-      eventId: requestId !== undefined && REQUEST_ID.test(requestId) ? requestId : `gw-${randomUUID()}`,
+      eventId: randomUUID(),
+      requestId: requestId !== undefined && REQUEST_ID.test(requestId) ? requestId : null,
       client: 'unidentified',
       service: /^[a-z0-9/-]{1,100}$/.test(request.serviceId) ? request.serviceId : 'invalid',
       purpose: purpose !== undefined && PURPOSE.test(purpose) ? purpose : 'none',
@@ -189,7 +193,7 @@ export class RelayService {
       (kid) => view.index.signingKey(system.id, kid),
       { maxAgeSeconds: this.options.maxAgeSeconds, clockSkewSeconds: this.options.clockSkewSeconds },
     );
-    this.replay.check(h.requestId, verified.issuedAt);
+    this.replay.check(system.id, h.requestId, verified.issuedAt);
 
     // 3. Which service, and may this system call it for this purpose, and see which fields.
     const service = view.index.service(request.serviceId);
@@ -295,6 +299,7 @@ export class RelayService {
   ): AuditEventInput {
     return {
       eventId: facts.eventId,
+      requestId: facts.requestId,
       time: new Date().toISOString(),
       kind: 'service-call',
       gateway: this.options.instanceId,

@@ -55,7 +55,8 @@ function leafStrings(value: unknown): string[] {
 /**
  * The adapter contract (docs/integrators.md "The SDK's contract"): every adapter's tests call it with their app's
  * definition. It starts the adapter's real Nest application context and tries to break each rule the SDK promises:
- * unsigned, forged, expired and replayed envelopes are refused before any handler runs; a body encrypted to the
+ * unsigned, forged, expired and replayed envelopes are refused before any handler runs (a replay is the same client
+ * system's request id again; another system's use of an id is its own request); a body encrypted to the
  * adapter's key is opened and answered encrypted under that request's answer key, one encrypted to another key
  * refused (in clear: no key agreement succeeded, and the refusal holds no data); a field outside the rule's
  * mask never leaves; an answer outside the service's published answer schema is never sent; bodies that break the
@@ -149,6 +150,18 @@ export function adapterContractSuite(options: AdapterContractOptions): void {
       expect(keysOf(again?.body)).not.toContain(sample.fields[0]);
       const reused = await bed.envelope(sample.service, sample.body, { fields: sample.fields, requestId });
       expect((await bed.send(reused))?.status).toBe('replay_detected');
+    });
+
+    it("takes a request id as its client system's own: another system's request with the same id is answered", async () => {
+      const requestId = randomUUID();
+      const first = await bed.envelope(sample.service, sample.body, { fields: sample.fields, requestId });
+      expect((await bed.send(first))?.status).toBe('ok');
+      const other = await bed.envelope(sample.service, sample.body, {
+        fields: sample.fields,
+        requestId,
+        client: 'contract/other-system',
+      });
+      expect((await bed.send(other))?.status).toBe('ok');
     });
 
     it('never returns a field outside the mask', async () => {
