@@ -214,6 +214,8 @@ describe('the whole system, end to end (kopir up; real mutual TLS, Kafka protoco
       ['psc/front-office', 'allow'],
     ]);
     expect(events.find((e) => e.client === 'psc/front-office')?.eventId).toBe(receipt);
+    // The refusal was audited, and its caller got the receipt of that record.
+    expect(events.find((e) => e.client === 'mju/population')?.eventId).toBe(other.headers['kopir-audit-receipt']);
   });
 
   it('refuses a body over the limit with 413 payload_too_large', async () => {

@@ -181,7 +181,10 @@ describe('encrypted bodies through the gateway', () => {
       expect(error.httpStatus).toBe(502);
       expect(error.code).toBe('provider_error');
       expect(JSON.stringify(error)).not.toContain(NAME);
-      expect(await audited(requestId)).toMatchObject({ decision: 'deny', errorCode: 'provider_error', status: 502 });
+      const event = await audited(requestId);
+      expect(event).toMatchObject({ decision: 'deny', errorCode: 'provider_error', status: 502 });
+      // The refusal's caller holds the receipt of that very record.
+      expect(error.auditReceipt).toBe(event.eventId);
     });
 
     it("answers 502 provider_error, audited, when the encrypted answer is under another request's key", async () => {

@@ -52,6 +52,8 @@ export class KopirCallError extends KopirError {
     readonly httpStatus: number,
     readonly requestId: string,
     readonly retryAfterSeconds?: number,
+    /** The audit record of this refusal (refusals are audited too), when the gateway wrote one. */
+    readonly auditReceipt?: string,
   ) {
     super(code, message);
   }
@@ -215,11 +217,13 @@ function problem(
   }
   const code = isErrorCode(parsed.code) ? parsed.code : response.status >= 500 ? 'provider_error' : 'request_invalid';
   const retryAfter = response.headers['retry-after'];
+  const receipt = response.headers[HEADERS.auditReceipt];
   return new KopirCallError(
     code,
     typeof parsed.detail === 'string' ? parsed.detail : ERROR_CODES[code].title,
     response.status,
     requestId,
     retryAfter === undefined ? undefined : Number(retryAfter),
+    typeof receipt === 'string' ? receipt : undefined,
   );
 }

@@ -24,6 +24,8 @@ export class ProblemFilter implements ExceptionFilter {
       instance: request.url.split('?')[0] ?? request.url,
       ...(typeof requestId === 'string' && requestId.length <= 128 ? { requestId } : {}),
     });
+    const receipt = (error as { auditReceipt?: string }).auditReceipt;
+    if (receipt !== undefined) void reply.header(HEADERS.auditReceipt, receipt);
     const retryAfter = (error as { retryAfterSeconds?: number }).retryAfterSeconds;
     if (retryAfter !== undefined) void reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
     void reply.status(body.status).header('content-type', 'application/problem+json').send(body);

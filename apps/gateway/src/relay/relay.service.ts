@@ -128,7 +128,9 @@ export class RelayService {
       if (error.code !== 'audit_unavailable') {
         if (facts.reason === 'ok') facts.reason = error.code;
         try {
-          await this.audit.publish(this.event(facts, 'deny', error.status, error.code, started));
+          const event = await this.audit.publish(this.event(facts, 'deny', error.status, error.code, started));
+          // A refusal is on the record too, and the caller gets its receipt (Kopir-Audit-Receipt) to refer to it.
+          Object.assign(error, { auditReceipt: event.eventId });
         } catch {
           // The refusal stands either way; the missing record shows as a gap in the metrics and the logs.
           this.metrics.requests.inc({ client: facts.client, service: facts.service, code: 'audit_unavailable' });
