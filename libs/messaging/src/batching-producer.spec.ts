@@ -48,6 +48,51 @@ describe('BatchingProducer', () => {
     await expect(Promise.all(sent)).resolves.toEqual([undefined, undefined, undefined]);
   });
 
+  it('encodes the items of a request per topic, in order (the audit publisher signs them as one message)', async () => {
+    const { producer, requests, settle } = recordingProducer();
+    const calls: string[][] = [];
+    const batching = new BatchingProducer<number>(producer, {
+      acks: -1,
+      encode: (topic, items) => {
+        calls.push([topic, ...items.map(String)]);
+        return [{ value: items.join('+') }];
+      },
+    });
+    const sent = [batching.send('a', 1), batching.send('b', 2), batching.send('a', 3)];
+    await tick();
+    expect(calls).toEqual([
+      ['a', '1', '3'],
+      ['b', '2'],
+    ]);
+    expect(values(requests[0])).toEqual(['a:1+3', 'b:2']);
+    settle();
+    await expect(Promise.all(sent)).resolves.toHaveLength(3);
+  });
+
+  it('fails every item of a request whose encoding fails, and goes on with the next request', async () => {
+    const { producer, requests, settle } = recordingProducer();
+    let fail = true;
+    const batching = new BatchingProducer<string>(producer, {
+      acks: -1,
+      encode: (_topic, items) => {
+        if (fail) throw new Error('no signing key');
+        return items.map((value) => ({ value }));
+      },
+    });
+    const first = [batching.send('t', 'x'), batching.send('t', 'y')];
+    await expect(Promise.allSettled(first)).resolves.toEqual([
+      { status: 'rejected', reason: new Error('no signing key') },
+      { status: 'rejected', reason: new Error('no signing key') },
+    ]);
+    expect(requests).toHaveLength(0);
+    fail = false;
+    const next = batching.send('t', 'z');
+    await tick();
+    expect(values(requests[0])).toEqual(['t:z']);
+    settle();
+    await expect(next).resolves.toBeUndefined();
+  });
+
   it('holds what arrives during a request for the next one, and never has two requests in flight', async () => {
     const { producer, requests, settle } = recordingProducer();
     const batching = new BatchingProducer(producer, { acks: -1, timeoutMs: 500 });

@@ -1,17 +1,23 @@
-import type { Message, Producer, TopicMessages } from 'kafkajs';
+import type { Message, Producer } from 'kafkajs';
 
-export interface BatchingProducerOptions {
+export interface BatchingProducerOptions<T = Message> {
   /** 1 for ephemeral request/reply traffic, -1 (all in-sync replicas) for records that must not be lost. */
   readonly acks: -1 | 1;
   /** The broker's timeout for one produce request, in ms. */
   readonly timeoutMs?: number;
-  /** Most messages in one produce request: keeps a request well under the broker's frame and batch limits. */
+  /** Most items in one produce request: keeps a request well under the broker's frame and batch limits. */
   readonly maxBatch?: number;
+  /**
+   * Turns the items one produce request carries for a topic into the messages it sends (default: each item is a
+   * message). The audit publisher signs all the events of a request as one message here. A failure fails every item
+   * of that request.
+   */
+  readonly encode?: (topic: string, items: readonly T[]) => Message[] | Promise<Message[]>;
 }
 
-interface Queued {
+interface Queued<T> {
   readonly topic: string;
-  readonly message: Message;
+  readonly item: T;
   resolve(): void;
   reject(error: unknown): void;
 }
@@ -25,21 +31,21 @@ interface Queued {
  *
  * A request that fails rejects every message in it; ordering per topic is the order of `send` calls.
  */
-export class BatchingProducer {
-  private queue: Queued[] = [];
+export class BatchingProducer<T = Message> {
+  private queue: Queued<T>[] = [];
   private sending = false;
   private readonly maxBatch: number;
 
   constructor(
     private readonly producer: Producer,
-    private readonly options: BatchingProducerOptions,
+    private readonly options: BatchingProducerOptions<T>,
   ) {
     this.maxBatch = options.maxBatch ?? 256;
   }
 
   /** Resolves when the broker acknowledged the message (per `acks`), rejects with kafkajs's error otherwise. */
-  send(topic: string, message: Message): Promise<void> {
-    const acknowledged = new Promise<void>((resolve, reject) => this.queue.push({ topic, message, resolve, reject }));
+  send(topic: string, item: T): Promise<void> {
+    const acknowledged = new Promise<void>((resolve, reject) => this.queue.push({ topic, item, resolve, reject }));
     if (!this.sending) {
       // After this turn of the event loop's I/O callbacks, so the senders woken by the same socket reads share it.
       this.sending = true;
@@ -58,10 +64,15 @@ export class BatchingProducer {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.maxBatch);
         try {
+          const encode =
+            this.options.encode ?? ((_topic: string, items: readonly T[]) => items as unknown as Message[]);
+          const topicMessages = await Promise.all(
+            [...byTopic(batch)].map(async ([topic, items]) => ({ topic, messages: await encode(topic, items) })),
+          );
           await this.producer.sendBatch({
             acks: this.options.acks,
             ...(this.options.timeoutMs === undefined ? {} : { timeout: this.options.timeoutMs }),
-            topicMessages: byTopic(batch),
+            topicMessages,
           });
           for (const queued of batch) queued.resolve();
         } catch (error) {
@@ -74,12 +85,13 @@ export class BatchingProducer {
   }
 }
 
-function byTopic(batch: readonly Queued[]): TopicMessages[] {
-  const topics = new Map<string, Message[]>();
-  for (const { topic, message } of batch) {
-    const messages = topics.get(topic);
-    if (messages) messages.push(message);
-    else topics.set(topic, [message]);
+/** The items of a request by topic, each topic's in the order they were sent. */
+function byTopic<T>(batch: readonly Queued<T>[]): Map<string, T[]> {
+  const topics = new Map<string, T[]>();
+  for (const { topic, item } of batch) {
+    const items = topics.get(topic);
+    if (items) items.push(item);
+    else topics.set(topic, [item]);
   }
-  return [...topics].map(([topic, messages]) => ({ topic, messages }));
+  return topics;
 }
