@@ -1,7 +1,10 @@
+import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { buildAuditEvent, type AuditEvent } from '@kopir/audit-log';
+import { AUDIT_EVENT_TYP } from '@kopir/contracts';
+import { signJson } from '@kopir/envelope';
 import { devPkiPaths, initDevPki, type CertificateFiles, type DevPkiPaths } from '@kopir/pki';
 
 /** The systems of the audit tests: a ministry system and a citizen portal. */
@@ -22,6 +25,33 @@ export async function auditPki(dir: string): Promise<{ paths: DevPkiPaths; serve
     server,
   );
   return { paths, server };
+}
+
+/** The test's gateway signing key (P-256, as the development gateway's), and its kid. */
+export const GATEWAY_KID = 'test-gateway';
+export const gatewayKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+
+/** The consumer's key lookup in these tests: the test gateway's public key, and nobody else's. */
+export function gatewayKeyOf(publicKey: KeyObject = gatewayKeys.publicKey): (kid: string) => KeyObject | undefined {
+  return (kid) => (kid === GATEWAY_KID ? publicKey : undefined);
+}
+
+/**
+ * Events as a gateway puts them on `kopir.audit`: one message, signed (kopir-audit+jws over {"events":[...],"v":1}),
+ * by the test gateway unless told.
+ */
+export function signedBatch(events: readonly AuditEvent[], key: KeyObject = gatewayKeys.privateKey): Promise<string> {
+  return signJson({ events, v: 1 }, key, { kid: GATEWAY_KID, typ: AUDIT_EVENT_TYP });
+}
+
+/** One event as its own signed message. */
+export function signedEvent(event: AuditEvent, key?: KeyObject): Promise<string> {
+  return signedBatch([event], key);
+}
+
+/** The test gateway's public key as PEM, for a consumer in another process. */
+export function gatewayPublicKeyPem(): string {
+  return createPublicKey(gatewayKeys.privateKey).export({ format: 'pem', type: 'spki' }).toString();
 }
 
 /** A service-call event as the gateway publishes it. */

@@ -2,6 +2,7 @@
  * The audit consumer as its own process, for the crash test: `node -e <register hook> crash-child.ts <json>`. It
  * runs the real LedgerService and AuditConsumer until it is killed.
  */
+import { createPublicKey } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { ed25519Signer } from '@kopir/audit-log';
 import { loadPrivateKey } from '@kopir/pki';
@@ -13,6 +14,8 @@ interface ChildOptions {
   database: string;
   key: string;
   origin: string;
+  /** The gateway's public key (PEM): the only signer whose events the consumer appends. */
+  gatewayPublicKey: string;
 }
 
 async function main(options: ChildOptions): Promise<void> {
@@ -30,7 +33,8 @@ async function main(options: ChildOptions): Promise<void> {
   });
   ledger.start();
   const kafka = new Kafka({ brokers: [options.broker], clientId: 'audit-crash', logLevel: logLevel.NOTHING });
-  await new AuditConsumer(kafka, 'kopir-audit-crash', ledger, logger, 2000).start();
+  const gatewayKey = createPublicKey(options.gatewayPublicKey);
+  await new AuditConsumer(kafka, 'kopir-audit-crash', ledger, logger, () => gatewayKey, 2000).start();
   process.stdout.write('started\n');
 }
 

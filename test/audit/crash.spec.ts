@@ -13,7 +13,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { AUDIT_TOPIC } from '@kopir/contracts';
 import { SqliteLedger, ed25519Signer, ed25519Verifier, verifyExport } from '@kopir/audit-log';
 import { startBroker, type RunningBroker } from '@kopir/kafka-broker';
-import { sampleEvent } from './audit-fixture';
+import { gatewayPublicKeyPem, sampleEvent, signedBatch } from './audit-fixture';
 import { TS_REGISTER } from './ts-worker';
 
 // The child is a plain node process running TypeScript: the require hook, then the script as argv[1].
@@ -71,7 +71,7 @@ describe('audit consumer killed during appends', () => {
     const key = join(dir, 'keys', 'checkpoint.key.pem');
     writeFileSync(key, keys.privateKey.export({ format: 'pem', type: 'pkcs8' }));
     const database = join(dir, 'audit', 'ledger.db');
-    const options = { broker: broker.address, database, key, origin };
+    const options = { broker: broker.address, database, key, origin, gatewayPublicKey: gatewayPublicKeyPem() };
 
     const kafka = new Kafka({ brokers: [broker.address], clientId: 'crash-producer', logLevel: logLevel.NOTHING });
     const producer = kafka.producer();
@@ -84,7 +84,8 @@ describe('audit consumer killed during appends', () => {
         await producer.send({
           topic: AUDIT_TOPIC,
           acks: -1,
-          messages: events.map((e) => ({ key: e.eventId, value: JSON.stringify(e) })),
+          // As a gateway sends them: the events of one produce request in one signed message.
+          messages: [{ key: events[0]?.eventId ?? null, value: await signedBatch(events) }],
         });
         events.forEach((e) => acknowledged.add(e.eventId));
         await new Promise((r) => setTimeout(r, 5));

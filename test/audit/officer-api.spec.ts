@@ -17,12 +17,13 @@ import {
   verifyExport,
   verifyInclusion,
   verifierKey,
+  type AuditEvent,
 } from '@kopir/audit-log';
 import { developmentFederation } from '@kopir/reference-registries';
 import { startBroker, type RunningBroker } from '@kopir/kafka-broker';
 import { startAuditService, type RunningAuditService } from '../../apps/audit/src/start-audit';
 import { runCli } from '../../apps/cli/src/cli';
-import { PORTAL, auditPki, get, sampleEvent } from './audit-fixture';
+import { PORTAL, auditPki, gatewayKeyOf, get, sampleEvent, signedBatch, signedEvent } from './audit-fixture';
 
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -37,6 +38,8 @@ async function until(check: () => boolean, what: string, ms = 20_000): Promise<v
 describe('audit service: Kafka in, officer API over mutual TLS out', () => {
   let dir: string;
   let broker: RunningBroker;
+  /** What the audit service warned of: here, the audit messages it refused. */
+  const refusals: string[] = [];
   let service: RunningAuditService;
   let producer: Producer;
   let pki: Awaited<ReturnType<typeof auditPki>>;
@@ -58,8 +61,9 @@ describe('audit service: Kafka in, officer API over mutual TLS out', () => {
       citizenPortals: [PORTAL],
       officers: () => developmentFederation().officers,
       kafka,
+      gatewayKey: gatewayKeyOf(),
       groupId: 'kopir-audit-test',
-      logger: quiet,
+      logger: { ...quiet, warn: (m: string) => void refusals.push(m) },
     });
     producer = kafka.producer();
     await producer.connect();
@@ -67,7 +71,18 @@ describe('audit service: Kafka in, officer API over mutual TLS out', () => {
     await producer.send({
       topic: AUDIT_TOPIC,
       acks: -1,
-      messages: events.map((e) => ({ key: e.eventId, value: JSON.stringify(e) })),
+      // Three messages of 100 signed events each, as a gateway batches them, and a few of one.
+      messages: [
+        ...(await Promise.all(
+          [0, 100, 200].map(async (from) => ({ key: null, value: await signedBatch(events.slice(from, from + 97)) })),
+        )),
+        ...(await Promise.all(
+          [97, 98, 99, 197, 198, 199, 297, 298, 299].map(async (i) => ({
+            key: null,
+            value: await signedEvent(events[i] as AuditEvent),
+          })),
+        )),
+      ],
     });
     await until(() => service.ledger.ledger.size >= 300, '300 events in the ledger');
   });
@@ -87,15 +102,54 @@ describe('audit service: Kafka in, officer API over mutual TLS out', () => {
       topic: AUDIT_TOPIC,
       acks: -1,
       messages: [
-        ...[0, 1, 2].map((i) => ({ key: `req-${i}`, value: JSON.stringify(sampleEvent(i)) })),
-        { key: 'bad', value: '{"v":1,"eventId":"x"}' },
-        { key: 'req-300', value: JSON.stringify(sampleEvent(300)) },
+        ...(await Promise.all(
+          [0, 1, 2].map(async (i) => ({ key: `req-${i}`, value: await signedEvent(sampleEvent(i)) })),
+        )),
+        // Signed by the gateway, yet not an event: refused alone, the rest of its message appended.
+        {
+          key: 'bad',
+          value: await signedBatch([{ v: 1, eventId: 'x' } as unknown as AuditEvent, sampleEvent(6001)]),
+        },
+        { key: 'req-300', value: await signedEvent(sampleEvent(300)) },
       ],
     });
     await until(() => service.ledger.ledger.eventById('req-300') !== undefined, 'req-300');
     const ids = service.ledger.ledger.search({ kind: 'service-call', limit: 1000 }).entries.map((e) => e.event.eventId);
-    expect(ids).toHaveLength(301);
-    expect(new Set(ids).size).toBe(301);
+    expect(ids).toHaveLength(302);
+    expect(new Set(ids).size).toBe(302);
+  });
+
+  it('appends only events a gateway of the federation signed: unsigned, other-key and altered ones are refused', async () => {
+    // Events far after the others' ten minutes, so the per-minute counts below stay as they were.
+    const before = service.ledger.ledger.size;
+    const otherKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    const genuine = await signedEvent(sampleEvent(5000));
+    const [header, payload, signature] = genuine.split('.') as [string, string, string];
+    const framed = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { events: Record<string, unknown>[] };
+    // Someone with write access to kopir.audit (an adapter's Kafka certificate) trying to put records in the ledger.
+    const attempts = [
+      { key: 'unsigned', value: JSON.stringify(sampleEvent(5001)) },
+      { key: 'other-key', value: await signedEvent(sampleEvent(5002), otherKey) },
+      {
+        key: 'altered',
+        value: `${header}.${Buffer.from(
+          JSON.stringify({ ...framed, events: [{ ...framed.events[0], purpose: 'curiosity' }] }),
+        ).toString('base64url')}.${signature}`,
+      },
+      {
+        key: 'alg-none',
+        value: `${Buffer.from('{"alg":"none","kid":"test-gateway","typ":"kopir-audit+jws"}').toString('base64url')}.${payload}.`,
+      },
+    ];
+    refusals.length = 0;
+    await producer.send({ topic: AUDIT_TOPIC, acks: -1, messages: [...attempts, { key: 'req-5000', value: genuine }] });
+    await until(() => service.ledger.ledger.eventById('req-5000') !== undefined, 'req-5000');
+    // Only the genuine one went in; the others are named in the log, in their order, without their content.
+    expect(service.ledger.ledger.size - before).toBe(1);
+    for (const i of [5001, 5002]) expect(service.ledger.ledger.eventById(`req-${i}`)).toBeUndefined();
+    expect(refusals).toHaveLength(4);
+    expect(refusals.every((m) => m.startsWith('refused audit message '))).toBe(true);
+    expect(refusals.join('\n')).not.toContain('9001013');
   });
 
   it('searches by subject and decision, paginated, and audits the search itself', async () => {

@@ -8,12 +8,13 @@
  * encrypted under another request's answer key (one with the same request id, or one for another request id), each
  * a 502 provider_error with its audit record.
  */
-import { randomUUID } from 'node:crypto';
+import { createPublicKey, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Consumer, Kafka } from 'kafkajs';
 import { KopirCallError, KopirClient } from '@kopir/client';
-import { AUDIT_TOPIC, replyTopic, requestTopic, type AgencyCode } from '@kopir/contracts';
-import { encryptAnswer, encryptBody, signAnswer } from '@kopir/envelope';
-import { keyThumbprint, loadPublicKey } from '@kopir/pki';
+import { AUDIT_EVENT_TYP, AUDIT_TOPIC, replyTopic, requestTopic, type AgencyCode } from '@kopir/contracts';
+import { encryptAnswer, encryptBody, signAnswer, verifyJson } from '@kopir/envelope';
+import { keyThumbprint, loadPrivateKey, loadPublicKey } from '@kopir/pki';
 import { IIN, startGatewayTestBed, type Answerer, type GatewayTestBed } from './gateway-test-bed';
 
 jest.setTimeout(180_000);
@@ -167,12 +168,18 @@ describe('encrypted bodies through the gateway', () => {
     }
 
     async function audited(requestId: string): Promise<Record<string, unknown>> {
-      // Audit messages are keyed by their event id; the caller's request id is a member of the event.
-      const event = await reader.find(
-        AUDIT_TOPIC,
-        (v) => (JSON.parse(v) as { requestId?: string }).requestId === requestId,
-      );
-      return JSON.parse(event) as Record<string, unknown>;
+      // Audit events travel in messages signed by the gateway (kopir-audit+jws over {"events":[...],"v":1}), under
+      // the key the federation lists for it: the only ones the audit service appends. The caller's request id is a
+      // member of the event.
+      type Signed = { events: Record<string, unknown>[] };
+      const ours = (events: Record<string, unknown>[]) => events.find((e) => e.requestId === requestId);
+      const payload = (jws: string): Signed =>
+        JSON.parse(Buffer.from(jws.split('.')[1] ?? '', 'base64url').toString('utf8')) as Signed;
+      const message = await reader.find(AUDIT_TOPIC, (v) => ours(payload(v).events) !== undefined);
+      const gatewayKey = createPublicKey(loadPrivateKey(readFileSync(bed.paths.gateway.signing.key, 'utf8')));
+      const verified = await verifyJson<Signed>(message, gatewayKey, { typ: AUDIT_EVENT_TYP });
+      expect(verified.kid).toBe(keyThumbprint(gatewayKey));
+      return ours(verified.payload.events) ?? {};
     }
 
     it('answers 502 provider_error, audited, when the provider answers in clear (and releases nothing of it)', async () => {

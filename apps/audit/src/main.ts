@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { auditConfigSpec, federationConfigSpec, kafkaConfigSpec, loadConfig } from '@kopir/config';
-import { openFederation } from '@kopir/federation';
+import { FederationIndex, openFederation } from '@kopir/federation';
 import { createKafkaFromSettings } from '@kopir/messaging';
 import { startAuditService } from './start-audit';
 
@@ -10,13 +10,22 @@ async function main(): Promise<void> {
   const config = loadConfig('audit', auditConfigSpec);
   const kafkaConfig = loadConfig('kafka', kafkaConfigSpec);
   const federationConfig = loadConfig('federation', federationConfigSpec);
-  const federation = await openFederation(federationConfig, { logger });
+  let index: FederationIndex | undefined;
+  const federation = await openFederation(federationConfig, {
+    logger,
+    onChange: (next) => {
+      index = new FederationIndex(next.document);
+    },
+  });
+  // Rebuilt on every reload (onChange), so a rotated gateway key is trusted, or no longer, at once.
+  const current = (): FederationIndex => (index ??= new FederationIndex(federation.current.document));
   const service = await startAuditService({
     ...config,
     checkpointIntervalMs: config.checkpointInterval,
     tls: { cert: config.tlsCert, key: config.tlsKey, ca: config.tlsCa, crl: config.tlsCrl },
     officers: () => federation.current.document.officers,
     kafka: createKafkaFromSettings(kafkaConfig, 'audit', logger),
+    gatewayKey: (kid) => current().gatewayKey(kid),
   });
   logger.log(`officer API on https://${config.host}:${service.port}, ledger ${config.database}`);
   logger.log(`checkpoint verifier key: ${service.verifierKey}`);

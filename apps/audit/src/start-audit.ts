@@ -29,6 +29,11 @@ export interface AuditServiceOptions {
   readonly officers: () => readonly Officer[];
   /** Kafka to consume `kopir.audit` from; without it only the officer API runs (tests, read-only replicas). */
   readonly kafka?: Kafka;
+  /**
+   * The federation's gateway signing key `kid` (undefined for any other): the consumer appends only events signed
+   * under one. Read per message, so a federation reload (a gateway key rotated) applies at once.
+   */
+  readonly gatewayKey?: (kid: string) => KeyObject | undefined;
   readonly groupId: string;
   /** Name of this instance in the audit records of officer queries. */
   readonly instance?: string;
@@ -109,7 +114,8 @@ export async function startAuditService(options: AuditServiceOptions): Promise<R
 
   let consumer: AuditConsumer | undefined;
   if (options.kafka) {
-    consumer = new AuditConsumer(options.kafka, options.groupId, ledger, logger);
+    if (!options.gatewayKey) throw new Error('consuming kopir.audit needs the federation gateway keys (gatewayKey)');
+    consumer = new AuditConsumer(options.kafka, options.groupId, ledger, logger, options.gatewayKey);
     await consumer.start();
   }
 

@@ -91,7 +91,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
 
   const signingKey = loadPrivateKey(readFileSync(config.signingKey, 'utf8'));
   const bus = new RequestReplyClient({ kafka: options.kafka, instanceId: config.instanceId, logger });
-  const audit = new AuditPublisher(options.kafka, config.auditTimeout);
+  const audit = new AuditPublisher(options.kafka, config.auditTimeout, {
+    key: signingKey,
+    kid: keyThumbprint(signingKey),
+  });
   await Promise.all([bus.start(), audit.start()]);
 
   const relay = new RelayService(

@@ -18,6 +18,7 @@ export {
 } from './identifiers';
 export {
   AUDIT_CONSUMER_GROUP,
+  AUDIT_EVENT_TYP,
   AUDIT_TOPIC,
   HEADERS,
   adapterGroup,

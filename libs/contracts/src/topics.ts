@@ -1,7 +1,17 @@
 import { parseSystemId, type AgencyCode } from './identifiers';
 
-/** Kafka topic names (DESIGN.md "Kafka"). Keys of every message are request ids. */
+/**
+ * Kafka topic names (DESIGN.md "Kafka"). Keys of request and reply messages are request ids; keys of audit messages
+ * are event ids.
+ */
 export const AUDIT_TOPIC = 'kopir.audit';
+
+/**
+ * The JWS type (RFC 7515 §4.1.9) of an audit message: a gateway's signature over `{"events":[...],"v":1}` in RFC 8785
+ * canonical form, the audit events of one produce request. The audit service appends only events signed by a
+ * gateway key of the federation, so write access to `kopir.audit` is not enough to put a record in the ledger.
+ */
+export const AUDIT_EVENT_TYP = 'kopir-audit+jws';
 
 /** Requests to the systems of one provider agency. Adding an agency adds a topic, never gateway code. */
 export function requestTopic(agency: AgencyCode): string {
