@@ -54,9 +54,23 @@ export class RequestConsumer {
     await this.producer.connect();
     await this.consumer.connect();
     for (const topic of this.options.topics) await this.consumer.subscribe({ topic, fromBeginning: false });
-    const joined = new Promise<void>((resolve) => {
-      const remove = this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+    // Joined is not yet positioned: a new group's start offset (the end of the topic) is looked up by the first
+    // fetch, and a request produced before that lookup would be skipped. Once a fetch has completed, every request
+    // produced since is this consumer's to answer. An instance assigned no partition (more instances than
+    // partitions) never fetches: it is ready once joined.
+    let positionedNow: () => void = () => undefined;
+    const positioned = new Promise<void>((resolve) => {
+      positionedNow = resolve;
+      const remove = this.consumer.on(this.consumer.events.FETCH, () => {
         remove();
+        resolve();
+      });
+    });
+    const joined = new Promise<void>((resolve) => {
+      const remove = this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
+        remove();
+        const assigned = Object.values(event.payload.memberAssignment).some((partitions) => partitions.length > 0);
+        if (!assigned) positionedNow();
         resolve();
       });
     });
@@ -84,6 +98,7 @@ export class RequestConsumer {
       },
     });
     await joined;
+    await positioned;
   }
 
   async stop(): Promise<void> {
