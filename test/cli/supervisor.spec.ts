@@ -41,6 +41,28 @@ describe('kopir up supervisor', () => {
   );
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  it('waits for a service to say it is ready (an adapter has no port), colour codes or not, and gives up in time', async () => {
+    const late = join(dir, 'late.js');
+    // Says it is ready after a while, in colour as Nest's logger does under FORCE_COLOR.
+    writeFileSync(
+      late,
+      "process.stdout.write('starting\\n'); setTimeout(() => process.stdout.write('\\x1b[32mmju/population ready: person-by-iin\\x1b[39m\\n'), 400); setInterval(() => {}, 1000);",
+    );
+    const supervisor = new Supervisor({ out: { stdout: () => undefined, stderr: () => undefined }, color: true });
+    try {
+      supervisor.start({ name: 'late', script: late });
+      const started = Date.now();
+      await supervisor.waitForLine('late', /ready: /, 10_000);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+      await expect(supervisor.waitForLine('late', /never said/, 300)).rejects.toThrow(
+        'late did not report /never said/ within 300 ms',
+      );
+      await expect(supervisor.waitForLine('absent', /ready/, 300)).rejects.toThrow('no service absent');
+    } finally {
+      await supervisor.stop();
+    }
+  });
+
   it('prefixes every line, restarts a crashed service, and leaves no process behind on stop', async () => {
     let log = '';
     const supervisor = new Supervisor({

@@ -107,11 +107,16 @@ export function registerUpCommands(program: Command, out: Output): void {
         }
         const env = { KAFKA_BROKERS: brokers };
         supervisor.start(service('audit', env));
-        for (const adapter of ['population', 'vehicles', 'tax'] as const) supervisor.start(service(adapter, env));
+        const adapters = ['population', 'vehicles', 'tax'] as const;
+        for (const adapter of adapters) supervisor.start(service(adapter, env));
         supervisor.start(service('gateway', env));
         await Promise.all([
           waitForPort(audit.host, audit.port, options.startupTimeout),
           waitForPort(gateway.host, gateway.port, options.startupTimeout),
+          // An adapter has no port: it is ready once it says so, i.e. once it consumes its topic (adapter-sdk). Until
+          // then a request would wait for a consumer that has not yet taken its place (and, on a new topic, be skipped),
+          // so the ready line and the command it suggests must wait for it.
+          ...adapters.map((adapter) => supervisor.waitForLine(adapter, / ready: /, options.startupTimeout)),
         ]);
       } catch (error) {
         await stop();

@@ -21,8 +21,15 @@ export interface SupervisorOptions {
   readonly stopTimeoutMs?: number;
 }
 
+interface LineWaiter {
+  readonly pattern: RegExp;
+  resolve(): void;
+}
+
 interface Running {
   readonly spec: ServiceSpec;
+  /** Who waits for a line of this service (waitForLine), until one matches. */
+  waiters: LineWaiter[];
   child: ChildProcess | undefined;
   startedAt: number;
   crashes: number;
@@ -45,7 +52,7 @@ export class Supervisor {
 
   start(spec: ServiceSpec): void {
     this.width = Math.max(this.width, spec.name.length);
-    const running: Running = { spec, child: undefined, startedAt: 0, crashes: 0, timer: undefined };
+    const running: Running = { spec, waiters: [], child: undefined, startedAt: 0, crashes: 0, timer: undefined };
     this.services.set(spec.name, running);
     this.launch(running);
   }
@@ -57,6 +64,29 @@ export class Supervisor {
 
   log(name: string, line: string): void {
     this.options.out.stdout(`${this.prefix(name)}${line}\n`);
+  }
+
+  /**
+   * Resolves when the service `name` (started before) writes a line that matches `pattern` (colour codes removed),
+   * or rejects after `timeoutMs`: readiness of a service that has no port to wait for, such as an adapter.
+   */
+  waitForLine(name: string, pattern: RegExp, timeoutMs: number): Promise<void> {
+    const running = this.services.get(name);
+    if (!running) return Promise.reject(new Error(`no service ${name}`));
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        running.waiters = running.waiters.filter((w) => w !== waiter);
+        reject(new Error(`${name} did not report ${String(pattern)} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const waiter: LineWaiter = {
+        pattern,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      running.waiters.push(waiter);
+    });
   }
 
   /** Kills every service at once (SIGKILL), for a stop that must not wait; resolves when they have exited. */
@@ -106,7 +136,15 @@ export class Supervisor {
     running.child = child;
     running.startedAt = Date.now();
     for (const stream of [child.stdout, child.stderr]) {
-      createInterface({ input: stream }).on('line', (line) => this.log(spec.name, line));
+      createInterface({ input: stream }).on('line', (line) => {
+        this.log(spec.name, line);
+        if (running.waiters.length === 0) return;
+        // eslint-disable-next-line no-control-regex -- the colour codes of FORCE_COLOR output
+        const plain = line.replace(/\x1b\[[0-9;]*m/g, '');
+        const matched = running.waiters.filter((w) => w.pattern.test(plain));
+        running.waiters = running.waiters.filter((w) => !matched.includes(w));
+        for (const waiter of matched) waiter.resolve();
+      });
     }
     child.on('error', (error) => this.log(spec.name, `could not start: ${error.message}`));
     child.on('exit', (code, signal) => {
