@@ -152,6 +152,17 @@ describe('audit service: Kafka in, officer API over mutual TLS out', () => {
     expect(refusals.join('\n')).not.toContain('9001013');
   });
 
+  it("finds a call by the caller's request id, one system's at a time", async () => {
+    const answer = await get(service.port, '/v1/events?requestId=req-7&client=psc/front-office', officer(), ca());
+    expect(answer.status).toBe(200);
+    const page = JSON.parse(answer.body) as { entries: { event: { eventId: string; requestId: string } }[] };
+    expect(page.entries.map((e) => e.event)).toEqual([
+      expect.objectContaining({ eventId: 'req-7', requestId: 'req-7' }),
+    ]);
+    const none = await get(service.port, '/v1/events?requestId=req-7&client=mia/police', officer(), ca());
+    expect((JSON.parse(none.body) as { entries: unknown[] }).entries).toEqual([]);
+  });
+
   it('searches by subject and decision, paginated, and audits the search itself', async () => {
     const subject = sampleEvent(10).subject as string;
     const answer = await get(service.port, `/v1/events?subject=${subject}&limit=1`, officer(), ca());

@@ -1,4 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { buildAuditEvent, parseAuditEvent, type AuditEvent } from './audit-event';
 import { ed25519Signer, ed25519Verifier, signCheckpoint } from './checkpoint';
 import { SqliteLedger } from './sqlite-ledger';
@@ -101,6 +105,36 @@ describe('SqliteLedger (in memory) and the export verifier', () => {
     const stats = ledger.statistics('2025-03-01T00:00:00.000Z', '2025-03-02T00:00:00.000Z');
     expect(stats.reduce((sum, s) => sum + s.calls, 0)).toBe(40);
     expect(stats.reduce((sum, s) => sum + s.denials, 0)).toBe(8);
+  });
+
+  it("finds a call by its caller's request id, also in a ledger file written before the column existed", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kopir-ledger-migrate-'));
+    try {
+      const path = join(dir, 'ledger.db');
+      const ledger = SqliteLedger.open(path);
+      const { requestId, ...v1 } = event(0);
+      void requestId;
+      ledger.append([parseAuditEvent({ ...v1, v: 1, eventId: 'old-1' }), event(1), event(2)]);
+      expect(ledger.search({ requestId: 'req-2' }).entries.map((e) => e.index)).toEqual([2]);
+      const root = ledger.root();
+      ledger.close();
+      // The file as an earlier release left it: no request_id column.
+      const raw = new Database(path);
+      raw.exec('DROP INDEX events_request_id; ALTER TABLE events DROP COLUMN request_id');
+      raw.close();
+      const reopened = SqliteLedger.open(path);
+      try {
+        expect(reopened.search({ requestId: 'req-1' }).entries.map((e) => e.event.eventId)).toEqual(['req-1']);
+        expect(reopened.search({ requestId: 'old-1' }).entries).toEqual([]);
+        expect(reopened.root()).toEqual(root);
+        reopened.append([event(3)]);
+        expect(reopened.search({ requestId: 'req-3' }).entries.map((e) => e.index)).toEqual([3]);
+      } finally {
+        reopened.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   const tamper = (all: string[], index: number, change: (line: Record<string, unknown>) => unknown): string[] =>

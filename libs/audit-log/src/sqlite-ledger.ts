@@ -14,6 +14,8 @@ export interface LedgerQuery {
   readonly client?: string;
   readonly service?: string;
   readonly purpose?: string;
+  /** The caller's Kopir-Request-Id (events of version 2; ids are each system's own, so combine with `client`). */
+  readonly requestId?: string;
   readonly decision?: AuditDecision;
   readonly kind?: AuditEventKind;
   /** RFC 3339 instants: from ≤ time < to. */
@@ -72,7 +74,8 @@ CREATE TABLE IF NOT EXISTS events (
   subject    TEXT,
   decision   TEXT NOT NULL,
   leaf       TEXT NOT NULL,
-  leaf_hash  BLOB NOT NULL
+  leaf_hash  BLOB NOT NULL,
+  request_id TEXT
 );
 CREATE INDEX IF NOT EXISTS events_subject  ON events(subject, leaf_index) WHERE subject IS NOT NULL;
 CREATE INDEX IF NOT EXISTS events_client   ON events(client, leaf_index);
@@ -124,10 +127,12 @@ export class SqliteLedger implements NodeSource, ExportSource {
     // FULL: the WAL is fsynced at every commit, so an acknowledged append survives a power loss, not just a crash.
     this.db.pragma('synchronous = FULL');
     this.db.exec(SCHEMA);
+    this.migrate();
     this.statements = {
       insertEvent: this.db.prepare(
-        `INSERT INTO events (leaf_index, event_id, time, kind, client, service, purpose, subject, decision, leaf, leaf_hash)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(event_id) DO NOTHING`,
+        `INSERT INTO events (leaf_index, event_id, time, kind, client, service, purpose, subject, decision, leaf, leaf_hash,
+                             request_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(event_id) DO NOTHING`,
       ),
       insertNode: this.db.prepare('INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)'),
       leafHash: this.db.prepare<[number], { leaf_hash: Buffer }>('SELECT leaf_hash FROM events WHERE leaf_index = ?'),
@@ -149,6 +154,27 @@ export class SqliteLedger implements NodeSource, ExportSource {
     this.frontier = new Frontier(
       size,
       Frontier.shape(size).map((n) => ({ ...n, hash: this.node(n.level, n.index) })),
+    );
+  }
+
+  /**
+   * Brings a ledger file of an earlier release up to this one's schema, in place and without touching a leaf: the
+   * `request_id` column (audit events of version 2 record the caller's request id) is added when missing and filled
+   * from the leaves that carry one, then indexed.
+   */
+  private migrate(): void {
+    const columns = this.db.prepare<[], { name: string }>('PRAGMA table_info(events)').all();
+    if (!columns.some((c) => c.name === 'request_id')) {
+      this.db.transaction(() => {
+        this.db.exec('ALTER TABLE events ADD COLUMN request_id TEXT');
+        this.db.exec(
+          `UPDATE events SET request_id = json_extract(leaf, '$.requestId')
+           WHERE json_extract(leaf, '$.v') >= 2 AND json_type(leaf, '$.requestId') = 'text'`,
+        );
+      })();
+    }
+    this.db.exec(
+      'CREATE INDEX IF NOT EXISTS events_request_id ON events(request_id, leaf_index) WHERE request_id IS NOT NULL',
     );
   }
 
@@ -196,6 +222,7 @@ export class SqliteLedger implements NodeSource, ExportSource {
           event.decision,
           leaf,
           leafHash,
+          event.requestId ?? null,
         );
         if (info.changes === 0) continue;
         for (const node of frontier.append(leafHash)) {
@@ -300,6 +327,7 @@ export class SqliteLedger implements NodeSource, ExportSource {
       ['client', query.client],
       ['service', query.service],
       ['purpose', query.purpose],
+      ['request_id', query.requestId],
       ['decision', query.decision],
       ['kind', query.kind],
     ] as const;

@@ -157,6 +157,7 @@ export class OfficerQueryService {
       client: word(params, 'client'),
       service: word(params, 'service'),
       purpose: word(params, 'purpose'),
+      requestId: word(params, 'requestId'),
       decision,
       kind,
       from: instant(params, 'from'),

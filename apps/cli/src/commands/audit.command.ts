@@ -179,6 +179,7 @@ export function registerAuditCommands(program: Command, out: Output): void {
       .option('--client <system>', 'calling system, e.g. psc/front-office')
       .option('--service <service>', 'service, e.g. mju/population/person-by-iin')
       .option('--purpose <code>', 'declared purpose code')
+      .option('--request-id <id>', "the caller's Kopir-Request-Id (each system's own: combine with --client)")
       .option('--decision <allow|deny>', 'allowed or denied calls')
       .option('--from <time>', 'from this RFC 3339 time')
       .option('--to <time>', 'until (excluding) this RFC 3339 time')
@@ -187,7 +188,18 @@ export function registerAuditCommands(program: Command, out: Output): void {
       .option('--json', 'print the raw JSON answer'),
   ).action(async (options: ConnectionOptions & Record<string, string | boolean | undefined>) => {
     const params = new URLSearchParams();
-    for (const name of ['subject', 'client', 'service', 'purpose', 'decision', 'from', 'to', 'after', 'limit']) {
+    for (const name of [
+      'subject',
+      'client',
+      'service',
+      'purpose',
+      'requestId',
+      'decision',
+      'from',
+      'to',
+      'after',
+      'limit',
+    ]) {
       const value = options[name];
       if (typeof value === 'string') params.set(name, value);
     }
