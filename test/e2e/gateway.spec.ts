@@ -218,6 +218,16 @@ describe('the whole system, end to end (kopir up; real mutual TLS, Kafka protoco
     expect(events.find((e) => e.client === 'mju/population')?.eventId).toBe(other.headers['kopir-audit-receipt']);
   });
 
+  it('refuses a request about another person than its declared subject, so the ledger names whom was looked up', async () => {
+    // Asking about one person while declaring another would have put the access in the wrong citizen's history.
+    const other = samplePeople(join(system.dir, 'data', 'registries'), 2)[1]?.iin ?? '850505400456';
+    const answer = await raw({ body: JSON.stringify({ iin }), subject: other });
+    expect(answer.status).toBe(400);
+    expect(answer.json.code).toBe('request_invalid');
+    expect(answer.json.detail).toBe('Kopir-Subject must be the request body\'s "iin"');
+    expect(JSON.stringify(answer.json)).not.toContain(iin);
+  });
+
   it('refuses a body over the limit with 413 payload_too_large', async () => {
     const answer = await raw({ body: JSON.stringify({ iin, pad: 'x'.repeat(1_100_000) }) });
     expect(answer.status).toBe(413);

@@ -11,7 +11,13 @@ import {
   type Envelope,
   type EnvelopeBody,
 } from '@kopir/envelope';
-import { FederationIndex, serviceValidators, type FederationDocument, type ServiceValidators } from '@kopir/federation';
+import {
+  FederationIndex,
+  assertSubjectBound,
+  serviceValidators,
+  type FederationDocument,
+  type ServiceValidators,
+} from '@kopir/federation';
 import { keyThumbprint, keysByKid } from '@kopir/pki';
 import type { AdapterHandler, AdapterLogger, AdapterRequest } from './adapter-request';
 import { maskAnswer } from './mask-answer';
@@ -200,6 +206,7 @@ export class AdapterProcessor {
         `The request body does not match the service's schema: ${where.join('; ')}`,
       );
     }
+    assertSubjectBound(definition, envelope.subject, body);
     const request: AdapterRequest = {
       requestId: envelope.requestId,
       service: envelope.service,

@@ -15,6 +15,11 @@ export interface ServiceContract {
   readonly version?: string;
   /** How long the gateway waits for this service's answer, in seconds (default: the gateway's, 10 s). */
   readonly timeoutSeconds?: number;
+  /**
+   * The top-level request member naming whom the data is about (e.g. `iin`): the gateway and the SDK then refuse a
+   * request whose Kopir-Subject is not that value, so the audit log names the person actually looked up.
+   */
+  readonly subjectField?: string;
 }
 
 /**
@@ -33,5 +38,6 @@ export function serviceDefinition(contract: ServiceContract): ServiceDefinition 
     response: { ...(contract.response ?? { type: 'object' }) },
     fields: contract.fields.map((f) => (typeof f === 'string' ? { name: f, sensitivity: 'personal' } : { ...f })),
     ...(contract.timeoutSeconds !== undefined ? { timeoutSeconds: contract.timeoutSeconds } : {}),
+    ...(contract.subjectField !== undefined ? { subjectField: contract.subjectField } : {}),
   };
 }

@@ -111,6 +111,13 @@ export interface ServiceDefinition {
    * 300). Default: the gateway's GATEWAY_PROVIDER_TIMEOUT (10 s). The envelope the provider receives expires with it.
    */
   readonly timeoutSeconds?: number;
+  /**
+   * The top-level member of the request body that names whom the data is about (e.g. `iin`). When set, the gateway
+   * and the provider refuse (`request_invalid`) a request whose Kopir-Subject is not exactly that member's value, so
+   * the subject the audit log records is the person the registry was asked about. Unset: the subject is the caller's
+   * declaration only (services whose body names no person, such as a vehicle by plate).
+   */
+  readonly subjectField?: string;
 }
 
 export interface RulePurpose {

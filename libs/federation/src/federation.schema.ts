@@ -105,6 +105,7 @@ export const FEDERATION_SCHEMA = {
           response: jsonSchema,
           encryptBodies: { type: 'boolean' },
           timeoutSeconds: { type: 'number', exclusiveMinimum: 0, maximum: 300 },
+          subjectField: FIELD_NAME,
           fields: {
             type: 'array',
             minItems: 1,

@@ -26,6 +26,8 @@ export interface ReferenceService {
   /** The full answer, before the field mask. */
   readonly responseSchema: Readonly<Record<string, unknown>>;
   readonly fields: readonly ReferenceField[];
+  /** The request member naming whom the data is about (ServiceDefinition.subjectField), when the body names one. */
+  readonly subjectField?: string;
 }
 
 type Schema = Record<string, unknown>;
@@ -191,7 +193,16 @@ function service(
   fields: readonly ReferenceField[],
   properties: Record<string, unknown>,
 ): ReferenceService {
-  return { id, version: '1.0.0', description, requestSchema, responseSchema: answer(fields, properties), fields };
+  return {
+    id,
+    version: '1.0.0',
+    description,
+    requestSchema,
+    responseSchema: answer(fields, properties),
+    fields,
+    // A service asked by IIN is about that person: Kopir-Subject must be that IIN.
+    ...(requestSchema === BY_IIN ? { subjectField: 'iin' } : {}),
+  };
 }
 
 export const REFERENCE_SERVICES = {
@@ -348,5 +359,6 @@ export function referenceServiceDefinition(service: ReferenceService): ServiceDe
     request: structuredClone(service.requestSchema),
     response: structuredClone(service.responseSchema),
     fields: service.fields.map((field) => ({ ...field })),
+    ...(service.subjectField === undefined ? {} : { subjectField: service.subjectField }),
   };
 }

@@ -96,6 +96,8 @@ function sampleContract(agency: string, system: string, service: string): Servic
         clinic: { type: 'string' },
       },
     },
+    // The record is about the person named by `iin`: Kopir-Subject must be that IIN (the audit log's subject).
+    subjectField: 'iin',
     fields: [
       { name: 'iin', sensitivity: 'personal' },
       { name: 'status', sensitivity: 'sensitive' },

@@ -14,6 +14,8 @@ export interface CatalogEntry {
   readonly providerKeys: readonly PublicJwk[];
   /** How long the gateway waits for the provider before 504 provider_timeout: the service's own, or the default. */
   readonly timeoutSeconds: number;
+  /** The request member Kopir-Subject must equal, when the service names one. */
+  readonly subjectField?: string;
 }
 
 /**
@@ -56,6 +58,7 @@ export class CatalogService {
           response: service.response,
           providerKeys: view.index.system(provider)?.signingKeys ?? [],
           timeoutSeconds: providerTimeoutMs(service, this.defaultTimeoutMs) / 1000,
+          ...(service.subjectField === undefined ? {} : { subjectField: service.subjectField }),
         };
       })
       .filter((e): e is CatalogEntry => e !== undefined)
@@ -85,7 +88,12 @@ export class CatalogService {
             'x-kopir-timeout-seconds': entry.timeoutSeconds,
             parameters: [
               header('Kopir-Purpose', 'legal purpose code', { enum: entry.purposes.map((p) => p.code) }),
-              header('Kopir-Subject', 'the person the data is about (IIN)'),
+              header(
+                'Kopir-Subject',
+                entry.subjectField === undefined
+                  ? 'the person the data is about (IIN)'
+                  : `the person the data is about: exactly the request body's "${entry.subjectField}"`,
+              ),
               header('Kopir-Request-Id', 'unique id of this request'),
               header('Kopir-Signature', "detached JWS by the calling system's signing key (docs/api.md)"),
               { ...header('Kopir-Fields', 'optional subset of fields'), required: false },

@@ -5,6 +5,7 @@ import { withinFieldMask, type DenyDecision } from '@kopir/access-policy';
 import type { AuditEventInput } from '@kopir/audit-log';
 import { ERROR_CODES, HEADERS, KopirError, isErrorCode, parseServiceId, toKopirError } from '@kopir/contracts';
 import { ReplayGuard, detachAnswer, signEnvelope, verifyAnswer, verifyRequest, type Answer } from '@kopir/envelope';
+import { assertSubjectBound } from '@kopir/federation';
 import { MESSAGE_HEADERS, type RequestReplyClient } from '@kopir/messaging';
 import type { AuditPublisher } from '../audit/audit-publisher';
 import { providerTimeoutMs, type FederationView } from '../federation/federation-state';
@@ -219,6 +220,9 @@ export class RelayService {
         `The request body does not match the service's schema: ${first?.instancePath || '(body)'} ${first?.message ?? ''}`.trim(),
       );
     }
+
+    // The subject the audit log records is the person the registry is asked about, when the body names one.
+    assertSubjectBound(service, h.subject, body);
 
     // 5. The signed envelope to the provider (its body encrypted when the federation says so), and its signed answer,
     // awaited for the service's own timeout when the federation sets one.

@@ -171,7 +171,8 @@ export class AdapterTestBed {
         client: options.client ?? 'psc/front-office',
         service: id,
         purpose: options.purpose ?? 'contract-test',
-        subject: options.subject ?? 'test-subject',
+        // As a gateway sends it: the subject is the body's own when the service names the member (subjectField).
+        subject: options.subject ?? subjectOf(definition?.subjectField, body) ?? 'test-subject',
         fields: options.fields ?? definition?.fields.map((f) => f.name) ?? [],
         ...sent,
         consumerSignature: 'test',
@@ -218,4 +219,11 @@ export class AdapterTestBed {
     this.appContext = undefined;
     await app?.close();
   }
+}
+
+/** The body's value of the service's subject member, when it has one and it is a string. */
+function subjectOf(field: string | undefined, body: unknown): string | undefined {
+  if (field === undefined || typeof body !== 'object' || body === null) return undefined;
+  const value = (body as Record<string, unknown>)[field];
+  return typeof value === 'string' ? value : undefined;
 }

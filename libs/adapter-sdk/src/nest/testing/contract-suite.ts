@@ -152,6 +152,16 @@ export function adapterContractSuite(options: AdapterContractOptions): void {
       expect((await bed.send(reused))?.status).toBe('replay_detected');
     });
 
+    it('refuses a request about someone else than its declared subject, before any handler runs', async () => {
+      for (const s of options.samples) {
+        const field = (services ?? []).find((d) => d.id === bed.serviceId(s.service))?.subjectField;
+        if (field === undefined) continue;
+        const answer = await bed.call(s.service, s.body, { fields: s.fields, subject: 'someone-else' });
+        expect(answer.status).toBe('request_invalid');
+        expect(keysOf(answer.body)).not.toContain(s.fields[0]);
+      }
+    });
+
     it("takes a request id as its client system's own: another system's request with the same id is answered", async () => {
       const requestId = randomUUID();
       const first = await bed.envelope(sample.service, sample.body, { fields: sample.fields, requestId });
