@@ -214,6 +214,9 @@ describe('the whole system, end to end (kopir up; real mutual TLS, Kafka protoco
       ['psc/front-office', 'allow'],
     ]);
     expect(events.find((e) => e.client === 'psc/front-office')?.eventId).toBe(receipt);
+    // Each record says why: the rule that allowed the call, the reason the other was refused.
+    expect(events.find((e) => e.client === 'psc/front-office')?.reason).toBe('rule:psc-front-office.person-by-iin');
+    expect(events.find((e) => e.client === 'mju/population')?.reason).toBe('no_rule');
     // The refusal was audited, and its caller got the receipt of that record.
     expect(events.find((e) => e.client === 'mju/population')?.eventId).toBe(other.headers['kopir-audit-receipt']);
   });
@@ -226,6 +229,14 @@ describe('the whole system, end to end (kopir up; real mutual TLS, Kafka protoco
     expect(answer.json.code).toBe('request_invalid');
     expect(answer.json.detail).toBe('Kopir-Subject must be the request body\'s "iin"');
     expect(JSON.stringify(answer.json)).not.toContain(iin);
+  });
+
+  it('accepts one spelling of a service path only, so the signed path can be rebuilt from the envelope', async () => {
+    // Signed as sent, and valid but for the encoded hyphen: an auditor rebuilding /r1/<service> would fail the
+    // consumer's signature, so the gateway refuses it.
+    const answer = await raw({ service: 'mju/population/person%2Dby-iin' });
+    expect(answer.status).toBe(400);
+    expect(answer.json.code).toBe('request_invalid');
   });
 
   it('refuses a body over the limit with 413 payload_too_large', async () => {

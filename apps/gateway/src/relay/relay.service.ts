@@ -127,7 +127,7 @@ export class RelayService {
     } catch (thrown) {
       const error = toKopirError(thrown, 'gateway');
       if (error.code !== 'audit_unavailable') {
-        if (facts.reason === 'ok') facts.reason = error.code;
+        if (facts.reason === 'ok' || facts.reason.startsWith('rule:')) facts.reason = error.code;
         try {
           const event = await this.audit.publish(this.event(facts, 'deny', error.status, error.code, started));
           // A refusal is on the record too, and the caller gets its receipt (Kopir-Audit-Receipt) to refer to it.
@@ -165,7 +165,12 @@ export class RelayService {
     }
     facts.client = system.id;
 
-    // 2. What was asked, signed by the system's signing key; fresh and not replayed.
+    // 2. What was asked, signed by the system's signing key; fresh and not replayed. The path is signed as sent and
+    // the service is read from it decoded: only one spelling is accepted, so the envelope's service id always
+    // rebuilds the signed path (a third party re-checking the consumer's signature from the envelope gets the same).
+    if (request.path !== `/r1/${request.serviceId}`) {
+      throw new KopirError('request_invalid', 'The path must be /r1/<agency>/<system>/<service>, with nothing encoded');
+    }
     if (h.requestId === undefined || !REQUEST_ID.test(h.requestId)) {
       throw new KopirError('request_invalid', `${HEADERS.requestId} must be 1-128 letters, digits or . _ : -`);
     }
@@ -204,6 +209,8 @@ export class RelayService {
     const requested = parseFields(h.header('kopir-fields'));
     const decision = view.policy.decide(system.id, service.id, h.purpose, requested, Date.now());
     if (!decision.allowed) throw denial(decision, facts);
+    // The audit record of an allowed call names the rule that allowed it (refusals after this point keep their code).
+    facts.reason = `rule:${decision.rule.id}`;
 
     // 4. The body: JSON, and valid against the service's request schema.
     let body: unknown;

@@ -147,7 +147,10 @@ export class TrustStore {
   /** The verified identity of the client on this connection (cached per connection and CRL generation). */
   identify(socket: TLSSocket): PeerIdentity {
     const cached = this.identities.get(socket);
-    if (cached && cached.generation === this.generation) return cached.identity;
+    // A keep-alive connection outlives nothing: its certificate's expiry applies to every request on it.
+    if (cached && cached.generation === this.generation && cached.identity.notAfter.getTime() > Date.now()) {
+      return cached.identity;
+    }
     const peer = socket.getPeerCertificate(true);
     if (!socket.authorized || !peer || Object.keys(peer).length === 0) {
       throw new KopirError('client_certificate_invalid', 'No valid client certificate on this connection');
