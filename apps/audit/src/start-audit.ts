@@ -1,12 +1,12 @@
-import { X509Certificate, createPublicKey, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import type { Server } from 'node:https';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Kafka } from 'kafkajs';
 import { ed25519Signer, ed25519Verifier, verifierKey } from '@kopir/audit-log';
 import type { Officer } from '@kopir/federation';
-import { loadPrivateKey, revokedSerialsFromCrl, splitCrls } from '@kopir/pki';
+import { TrustStore, loadPrivateKey } from '@kopir/pki';
 import { AuditModule } from './audit.module';
 import { AuditConsumer } from './consumer/audit.consumer';
 import { LedgerService, type LedgerLogger } from './ledger/ledger.service';
@@ -49,13 +49,6 @@ export interface RunningAuditService {
   close(): Promise<void>;
 }
 
-/** Certificates of a PEM bundle, in order. */
-function certificates(pem: string): X509Certificate[] {
-  return (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map(
-    (block) => new X509Certificate(block),
-  );
-}
-
 /**
  * Starts the audit service: the ledger with its checkpoint signer, the `kopir.audit` consumer, and the officer API
  * over HTTPS with mutual TLS 1.3 (client certificates of the intranet CA only; revoked ones refused by the CRL).
@@ -77,38 +70,28 @@ export async function startAuditService(options: AuditServiceOptions): Promise<R
   });
   ledger.start();
 
-  const chainPem = readFileSync(options.tls.ca, 'utf8');
-  const crlPem = readFileSync(options.tls.crl, 'utf8');
-  const chain = certificates(chainPem);
-  const selfSigned = (c: X509Certificate): boolean => c.subject === c.issuer && c.verify(c.publicKey);
-  const callers = new CallerResolver(
-    {
-      trustAnchors: chain.filter(selfSigned),
-      intermediates: chain.filter((c) => !selfSigned(c)),
-      revokedSerials: await revokedSerialsFromCrl(crlPem, chain),
-    },
-    options.officers,
-    new Set(options.citizenPortals),
-  );
+  // The same trust store as the gateway's: the CRL is reloaded when it changes (polled every second), for new
+  // handshakes (new TLS context, new session ticket keys) and for every request's identity check, so revoking an
+  // officer's certificate ends its access to the ledger within seconds, without a restart.
+  const trust = await TrustStore.open({
+    cert: options.tls.cert,
+    key: options.tls.key,
+    ca: options.tls.ca,
+    crl: options.tls.crl,
+    minVersion: 'TLSv1.3',
+    logger,
+  });
+  const callers = new CallerResolver(trust, options.officers, new Set(options.citizenPortals));
   const queries = new OfficerQueryService(ledger, options.instance ?? 'audit');
 
-  const adapter = new FastifyAdapter({
-    https: {
-      cert: readFileSync(options.tls.cert),
-      key: readFileSync(options.tls.key),
-      ca: chainPem,
-      crl: splitCrls(crlPem),
-      requestCert: true,
-      // Verification stays on: a client without a certificate of the intranet CA never completes the handshake.
-      rejectUnauthorized: true,
-      minVersion: 'TLSv1.3',
-    },
-  });
+  // Verification stays on: a client without a certificate of the intranet CA never completes the handshake.
+  const adapter = new FastifyAdapter({ https: trust.secureContextOptions() });
   const app = await NestFactory.create<NestFastifyApplication>(AuditModule.forRoot({ callers, queries }), adapter, {
     logger: ['error', 'warn'],
   });
   app.enableShutdownHooks();
   await app.listen(options.port, options.host);
+  trust.watch((context) => (app.getHttpServer() as Server).setSecureContext(context));
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
 
@@ -129,6 +112,7 @@ export async function startAuditService(options: AuditServiceOptions): Promise<R
       if (closed) return;
       closed = true;
       await consumer?.stop();
+      trust.close();
       await app.close();
       ledger.close();
     },

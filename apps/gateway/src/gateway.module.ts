@@ -4,7 +4,7 @@ import { CatalogService } from './catalog/catalog.service';
 import { ProblemFilter } from './http/problem.filter';
 import { RelayController } from './relay/relay.controller';
 import { RelayService } from './relay/relay.service';
-import { TrustStore } from './trust/trust-store';
+import { TrustStore } from '@kopir/pki';
 
 /** Wires the gateway's plain services (built in start-gateway.ts) into Nest; no logic lives here. */
 @Module({})

@@ -28,7 +28,7 @@ import { GatewayModule } from './gateway.module';
 import { GatewayMetrics } from './ops/gateway.metrics';
 import { OpsServer } from './ops/ops.server';
 import { RelayService } from './relay/relay.service';
-import { TrustStore } from './trust/trust-store';
+import { TrustStore } from '@kopir/pki';
 
 export type GatewayConfig = ConfigOf<typeof gatewayConfigSpec>;
 

@@ -62,3 +62,4 @@ export {
 } from './identity/identity-from-peer-certificate';
 export { readCrls, revokedSerialsFromCrl, splitCrls, type CrlState } from './ca/read-crl';
 export { readTlsFiles, type TlsFiles, type TlsMaterial } from './tls/read-tls-files';
+export { SESSION_TICKET_LIFETIME_SECONDS, TrustStore, type TrustStoreOptions } from './tls/trust-store';

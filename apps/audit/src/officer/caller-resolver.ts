@@ -1,8 +1,7 @@
-import type { X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import { KopirError } from '@kopir/contracts';
 import { OFFICER_URI_PREFIX, type Officer, type OfficerRole } from '@kopir/federation';
-import { identityFromPeerCertificate, type PeerCertificateLike } from '@kopir/pki';
+import type { TrustStore } from '@kopir/pki';
 
 /** Who is asking the officer API: an officer with roles from the federation, or an allowed citizen portal. */
 export type Caller =
@@ -11,37 +10,22 @@ export type Caller =
   /** Identified by a valid certificate, but not allowed here: kept so that the denial's audit record names it. */
   | { readonly kind: 'refused'; readonly label: string; readonly error: KopirError };
 
-export interface CallerTrust {
-  /** The intranet root CA(s). */
-  readonly trustAnchors: readonly X509Certificate[];
-  /** The issuing CA(s). */
-  readonly intermediates: readonly X509Certificate[];
-  readonly revokedSerials: ReadonlySet<string>;
-}
-
 /**
  * Maps the client certificate of a mutual-TLS connection to a caller. TLS has already verified the chain and the
- * CRL; this checks the certificate again (pki's identityFromPeerCertificate: chain, validity, revocation, EKU) and
+ * CRL; this checks the certificate again against the CRL in force now (TrustStore.identify: chain, validity,
+ * revocation, EKU; the store reloads the CRL when it changes) and
  * looks the officer up in the federation document in force, so revoking an officer's role there takes effect on
  * the next request without touching certificates.
  */
 export class CallerResolver {
   constructor(
-    private readonly trust: CallerTrust,
+    private readonly trust: Pick<TrustStore, 'identify'>,
     private readonly officers: () => readonly Officer[],
     private readonly citizenPortals: ReadonlySet<string>,
   ) {}
 
   resolve(socket: TLSSocket): Caller {
-    const peer = socket.getPeerCertificate(true) as unknown as PeerCertificateLike | undefined;
-    if (!socket.authorized || peer?.raw === undefined) {
-      throw new KopirError('client_certificate_invalid', 'A client certificate of the intranet CA is required');
-    }
-    const identity = identityFromPeerCertificate(peer, {
-      trustAnchors: this.trust.trustAnchors,
-      intermediates: this.trust.intermediates,
-      revokedSerials: this.trust.revokedSerials,
-    });
+    const identity = this.trust.identify(socket);
     switch (identity.kind) {
       case 'officer': {
         const uri = `${OFFICER_URI_PREFIX}${identity.officer}`;

@@ -2,7 +2,7 @@ import { Controller, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestj
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { TLSSocket } from 'node:tls';
 import { CatalogService } from '../catalog/catalog.service';
-import { TrustStore } from '../trust/trust-store';
+import { TrustStore } from '@kopir/pki';
 import { RelayService } from './relay.service';
 
 /** The consumer-facing routes; each is a one-liner over RelayService or CatalogService. */

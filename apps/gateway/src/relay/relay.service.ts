@@ -10,7 +10,7 @@ import { MESSAGE_HEADERS, type RequestReplyClient } from '@kopir/messaging';
 import type { AuditPublisher } from '../audit/audit-publisher';
 import { providerTimeoutMs, type FederationView } from '../federation/federation-state';
 import type { GatewayMetrics } from '../ops/gateway.metrics';
-import type { TrustStore } from '../trust/trust-store';
+import type { TrustStore } from '@kopir/pki';
 import { answerOf, envelopeBodyFor } from './encrypted-bodies';
 
 /** What the HTTP layer hands over: nothing parsed yet but the route. */

@@ -2,7 +2,8 @@ import { X509Certificate, createHash, randomBytes } from 'node:crypto';
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { SecureContextOptions, TLSSocket } from 'node:tls';
 import { KopirError } from '@kopir/contracts';
-import { identityFromPeerCertificate, readCrls, splitCrls, type PeerIdentity } from '@kopir/pki';
+import { readCrls, splitCrls } from '../ca/read-crl';
+import { identityFromPeerCertificate, type PeerIdentity } from '../identity/identity-from-peer-certificate';
 
 export interface TrustStoreOptions {
   readonly cert: string;
@@ -26,7 +27,7 @@ interface CachedIdentity {
 }
 
 /**
- * The gateway's TLS trust: its server certificate, the intranet CA chain, and the CRL. The TLS layer refuses unknown-CA,
+ * A mutual-TLS server's trust (the gateway's, the audit service's): its certificate, the intranet CA chain, and the CRL. The TLS layer refuses unknown-CA,
  * expired and revoked client certificates during the handshake; this class also answers, per request, which
  * system a connection belongs to, re-checking a connection's certificate whenever a new CRL arrives, so that a
  * certificate revoked while its keep-alive connection stays open is refused on that connection's next request.
@@ -66,7 +67,7 @@ export class TrustStore {
    * resumption on (RFC 8446 §2.2: a returning client skips the certificate exchange and its signatures).
    *
    * Resumption must not let a certificate in that a full handshake would refuse. Each call makes new session ticket
-   * keys, and the gateway calls it at start and on every CRL change, so every ticket issued before a revocation stops
+   * keys, and the server (the gateway, the audit service) calls it at start and on every CRL change, so every ticket issued before a revocation stops
    * decrypting at once: the client falls back to a full handshake, where the new CRL is checked. A certificate that
    * expires while its ticket is still valid is refused on its next request by {@link identify}, which checks validity
    * and revocation per request whatever the handshake was. Tickets live {@link SESSION_TICKET_LIFETIME_SECONDS} and
