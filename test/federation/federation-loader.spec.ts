@@ -122,6 +122,46 @@ describe('FederationLoader', () => {
     await until(() => loader?.current.version === 5);
   });
 
+  it('puts in force only a document the service could apply; the previous one stays, or the start fails', async () => {
+    publish(await sign(1));
+    // A service whose apply step (compiling rules, keys) fails for version 2: its version 1 rules must stay the ones
+    // in force and reported, never version 2's number with version 1's rules.
+    const cannotApply = (next: SignedFederation) => {
+      if (next.version === 2) throw new Error('a rule time the compiler refuses');
+    };
+    loader = new FederationLoader({
+      path,
+      authorityKey: authority.publicKey,
+      logger,
+      clock: () => NOW,
+      onChange: cannotApply,
+    });
+    await loader.load();
+    loader.watch();
+    const before = logs.length;
+    publish(await sign(2));
+    await until(() => logs.length > before);
+    expect(loader.current.version).toBe(1);
+    expect(logs.filter((l) => l.startsWith('error'))).toEqual([
+      'error Federation document version 2 cannot be applied: a rule time the compiler refuses; version 1 stays in force',
+    ]);
+    publish(await sign(3));
+    await until(() => loader?.current.version === 3);
+
+    await loader.close();
+    const failing = new FederationLoader({
+      path: join(dir, 'v2.jws'),
+      authorityKey: authority.publicKey,
+      logger,
+      clock: () => NOW,
+      onChange: () => {
+        throw new Error('cannot compile');
+      },
+    });
+    writeFileSync(join(dir, 'v2.jws'), await sign(2));
+    await expect(failing.load()).rejects.toThrow('Federation document version 2 cannot be applied: cannot compile');
+  });
+
   it('refuses at start a document older than the last one accepted before a restart', async () => {
     const stateFile = join(dir, 'accepted.json');
     publish(await sign(3));

@@ -185,3 +185,34 @@ describe('encrypted bodies in the federation', () => {
     ]);
   });
 });
+
+describe('federation date-times', () => {
+  // The access policy's compiler takes RFC 3339 with upper-case T and Z (or an offset) and real seconds only; a
+  // document that passed validation with another spelling could not be applied, and kept the previous rules in force.
+  it.each([
+    ['a lower-case t and z', '2026-11-27t10:00:00z'],
+    ['a lower-case z', '2026-11-27T10:00:00z'],
+    ['a space for the T', '2026-11-27 10:00:00Z'],
+    ['a leap second', '2026-12-31T23:59:60Z'],
+    ['no offset', '2026-11-27T10:00:00'],
+  ])('refuses %s in a rule time, naming where', (_what, time) => {
+    const base = sampleFederation(new Date('2026-06-01T10:00:00Z'));
+    const doc = {
+      ...base,
+      rules: base.rules.map((r, i) => (i === 0 ? { ...r, revokedAt: time, revokedBy: 'officer' } : r)),
+    };
+    const problems = checkFederation(doc).map((p) => pathText(p.path));
+    expect(problems).toContain('rules[0].revokedAt');
+  });
+
+  it('accepts the spellings the policy compiles: Z, an offset, fractions of a second', () => {
+    const base = sampleFederation(new Date('2026-06-01T10:00:00Z'));
+    for (const time of ['2026-11-27T10:00:00Z', '2026-11-27T10:00:00+05:00', '2026-11-27T10:00:00.250Z']) {
+      const doc = {
+        ...base,
+        rules: base.rules.map((r, i) => (i === 0 ? { ...r, revokedAt: time, revokedBy: 'officer' } : r)),
+      };
+      expect(checkFederation(doc)).toEqual([]);
+    }
+  });
+});

@@ -2,6 +2,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { VerificationKey } from '@kopir/envelope';
+import { KopirError } from '@kopir/contracts';
 import { FederationRefusedError } from './errors';
 import { verifyFederation, type SignedFederation } from './signed-federation';
 
@@ -145,16 +146,25 @@ export class FederationLoader {
     return next;
   }
 
+  /**
+   * Puts `next` in force once the service has applied it (onChange: compiled its rules, its keys): a document the
+   * service cannot apply is never the one in force, so what the service enforces and the version it reports (and
+   * checks for expiry) are always the same document. Such a document leaves the previous one in force with an error,
+   * or, at start, refuses to start.
+   */
   private swap(next: SignedFederation): void {
     const previous = this.state;
-    this.state = next;
-    const from = previous === undefined ? '' : ` (was version ${previous.version})`;
-    this.logger.log(`Federation document version ${next.version} in force${from}, expires ${next.document.expiresAt}`);
     try {
       this.options.onChange?.(next, previous);
     } catch (error) {
-      this.logger.error(`Applying federation document version ${next.version} failed: ${(error as Error).message}`);
+      const why = `Federation document version ${next.version} cannot be applied: ${(error as Error).message}`;
+      if (previous === undefined) throw new KopirError('config_invalid', why, { cause: error });
+      this.logger.error(`${why}; version ${previous.version} stays in force`);
+      return;
     }
+    this.state = next;
+    const from = previous === undefined ? '' : ` (was version ${previous.version})`;
+    this.logger.log(`Federation document version ${next.version} in force${from}, expires ${next.document.expiresAt}`);
   }
 
   private async readFloor(): Promise<{ version: number; digest: string } | undefined> {

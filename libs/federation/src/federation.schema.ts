@@ -6,7 +6,16 @@ import { OFFICER_ROLES, SENSITIVITY_CLASSES } from './federation-document';
  * can name both ends of a broken reference.
  */
 const PART = '[a-z][a-z0-9-]{1,31}';
-const DATE_TIME = { type: 'string', format: 'date-time' } as const;
+/**
+ * RFC 3339 date-time, in the one spelling every reader of the document parses the same way: upper-case `T` and `Z` or
+ * a numeric offset, seconds present and never 60 (JSON Schema's `date-time` also admits `t`, `z` and leap seconds,
+ * which the access policy's compiler refuses: a document valid here but not there kept the previous rules in force).
+ */
+const DATE_TIME = {
+  type: 'string',
+  format: 'date-time',
+  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:[0-5]\\d(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$',
+} as const;
 const ID = { type: 'string', pattern: `^${PART}$` } as const;
 const SYSTEM_ID = { type: 'string', pattern: `^${PART}/${PART}$` } as const;
 const SERVICE_ID = { type: 'string', pattern: `^${PART}/${PART}/${PART}$` } as const;
