@@ -239,6 +239,24 @@ describe('the whole system, end to end (kopir up; real mutual TLS, Kafka protoco
     expect(answer.json.code).toBe('request_invalid');
   });
 
+  it('gives a request no rule allows no place in the replay guard (it cannot fill it for everyone)', async () => {
+    // The guard holds a bounded number of ids and refuses everyone when full; only allowed requests enter it, so the
+    // same signed request from a system without a rule is refused for the rule both times, never as a replay.
+    const requestId = randomUUID();
+    const now = new Date();
+    const asNobody = {
+      requestId,
+      now,
+      tlsAs: 'mju/population',
+      service: 'src/tax/tax-debts',
+      purpose: 'social-benefit-check',
+    };
+    for (let i = 0; i < 2; i++) {
+      const answer = await raw(asNobody);
+      expect([answer.status, answer.json.code]).toEqual([403, 'access_denied']);
+    }
+  });
+
   it('refuses a body over the limit with 413 payload_too_large', async () => {
     const answer = await raw({ body: JSON.stringify({ iin, pad: 'x'.repeat(1_100_000) }) });
     expect(answer.status).toBe(413);

@@ -78,7 +78,7 @@ class PhaseClock {
 
 /**
  * The request path of DESIGN.md steps 2-5, in the order that spends the least on a caller who is not allowed:
- * identity → signature, freshness, replay → service → access decision (field mask, quota) → body schema → signed
+ * identity → signature, freshness → service → access decision (field mask, quota) → replay → body schema → signed
  * envelope to the provider's topic → the provider's signed answer → audit acknowledged → answer. Every outcome,
  * allowed or not, is audited; an answer is never released without its audit record.
  */
@@ -201,7 +201,6 @@ export class RelayService {
       (kid) => view.index.signingKey(system.id, kid),
       { maxAgeSeconds: this.options.maxAgeSeconds, clockSkewSeconds: this.options.clockSkewSeconds },
     );
-    this.replay.check(system.id, h.requestId, verified.issuedAt);
 
     // 3. Which service, and may this system call it for this purpose, and see which fields.
     const service = view.index.service(request.serviceId);
@@ -209,6 +208,9 @@ export class RelayService {
     const requested = parseFields(h.header('kopir-fields'));
     const decision = view.policy.decide(system.id, service.id, h.purpose, requested, Date.now());
     if (!decision.allowed) throw denial(decision, facts);
+    // Replay after the access decision: the guard's memory is bounded (fail closed when full), so only requests a
+    // rule allows, within its quota, may take a place in it; a system with no rule cannot fill it for everyone.
+    this.replay.check(system.id, h.requestId, verified.issuedAt);
     // The audit record of an allowed call names the rule that allowed it (refusals after this point keep their code).
     facts.reason = `rule:${decision.rule.id}`;
 
