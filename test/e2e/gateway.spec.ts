@@ -257,10 +257,39 @@ describe('the whole system, end to end (kopir up; real mutual TLS, Kafka protoco
     }
   });
 
-  it('refuses a body over the limit with 413 payload_too_large', async () => {
-    const answer = await raw({ body: JSON.stringify({ iin, pad: 'x'.repeat(1_100_000) }) });
+  it('refuses a body over the limit with 413 payload_too_large, audited with a receipt like every refusal', async () => {
+    const requestId = randomUUID();
+    const answer = await raw({ requestId, body: JSON.stringify({ iin, pad: 'x'.repeat(1_100_000) }) });
     expect(answer.status).toBe(413);
     expect(answer.json.code).toBe('payload_too_large');
+    // Refused by the HTTP layer before the relay ran, and still on the record, under the certificate's system.
+    const receipt = answer.headers['kopir-audit-receipt'];
+    expect(typeof receipt).toBe('string');
+    let event: Record<string, unknown> | undefined;
+    for (let attempt = 0; attempt < 50 && event === undefined; attempt++) {
+      await new Promise((r) => setTimeout(r, 200));
+      const search = await system.kopir([
+        'audit',
+        'search',
+        '--request-id',
+        requestId,
+        '--json',
+        '--url',
+        system.officerApi,
+        '--pki',
+        system.pki,
+      ]);
+      event = (JSON.parse(search.stdout) as { entries: { event: Record<string, unknown> }[] }).entries[0]?.event;
+    }
+    expect(event).toMatchObject({
+      eventId: receipt,
+      client: 'psc/front-office',
+      service: 'mju/population/person-by-iin',
+      decision: 'deny',
+      status: 413,
+      errorCode: 'payload_too_large',
+      subject: iin,
+    });
   });
 
   it('passes a provider refusal through with its code: a valid IIN of nobody in the registry is not_found', async () => {

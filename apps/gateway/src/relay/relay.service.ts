@@ -105,17 +105,7 @@ export class RelayService {
     const requestId = header(HEADERS.requestId);
     const purpose = header(HEADERS.purpose);
     const subject = header(HEADERS.subject);
-    const facts: Facts = {
-      eventId: randomUUID(),
-      requestId: requestId !== undefined && REQUEST_ID.test(requestId) ? requestId : null,
-      client: 'unidentified',
-      service: /^[a-z0-9/-]{1,100}$/.test(request.serviceId) ? request.serviceId : 'invalid',
-      purpose: purpose !== undefined && PURPOSE.test(purpose) ? purpose : 'none',
-      subject: subject !== undefined && SUBJECT.test(subject) ? subject : null,
-      requestHash: null,
-      responseHash: null,
-      reason: 'ok',
-    };
+    const facts = factsOf(request);
     const clock = new PhaseClock(started);
     try {
       const answer = await this.run(request, facts, clock, { requestId, purpose, subject, header });
@@ -126,19 +116,46 @@ export class RelayService {
       return { ...answer, headers: { ...answer.headers, [HEADERS.auditReceipt]: event.eventId } };
     } catch (thrown) {
       const error = toKopirError(thrown, 'gateway');
+      // Marked, so that the HTTP layer does not audit it a second time (see refusedBeforeRelay).
+      Object.assign(error, { [RELAYED]: true });
       if (error.code !== 'audit_unavailable') {
         if (facts.reason === 'ok' || facts.reason.startsWith('rule:')) facts.reason = error.code;
-        try {
-          const event = await this.audit.publish(this.event(facts, 'deny', error.status, error.code, started));
-          // A refusal is on the record too, and the caller gets its receipt (Kopir-Audit-Receipt) to refer to it.
-          Object.assign(error, { auditReceipt: event.eventId });
-        } catch {
-          // The refusal stands either way; the missing record shows as a gap in the metrics and the logs.
-          this.metrics.requests.inc({ client: facts.client, service: facts.service, code: 'audit_unavailable' });
-        }
+        await this.auditRefusal(facts, error, started);
       }
       this.count(facts, error.code, started);
       throw error;
+    }
+  }
+
+  /**
+   * Audits a refusal the HTTP layer made before the relay ran (a body over the limit, a body that is not JSON), so
+   * that every refused call to a service is on the record, as DESIGN.md step 2 says. Who called comes from the TLS
+   * certificate; nothing else is checked. Returns the refusal's audit receipt, or undefined when the audit log did
+   * not acknowledge it (the refusal stands either way).
+   */
+  async refusedBeforeRelay(request: Omit<RelayRequest, 'body'>, error: KopirError): Promise<string | undefined> {
+    const started = performance.now();
+    const facts = factsOf(request);
+    try {
+      const identity = this.trust.identify(request.socket);
+      if (identity.kind === 'system') facts.client = identity.system;
+    } catch {
+      // No valid certificate on this connection: recorded as unidentified.
+    }
+    facts.reason = error.code;
+    await this.auditRefusal(facts, error, started);
+    this.count(facts, error.code, started);
+    return (error as { auditReceipt?: string }).auditReceipt;
+  }
+
+  /** Publishes the deny record of a refusal; its receipt goes on the error (Kopir-Audit-Receipt of the answer). */
+  private async auditRefusal(facts: Facts, error: KopirError, started: number): Promise<void> {
+    try {
+      const event = await this.audit.publish(this.event(facts, 'deny', error.status, error.code, started));
+      Object.assign(error, { auditReceipt: event.eventId });
+    } catch {
+      // The refusal stands either way; the missing record shows as a gap in the metrics and the logs.
+      this.metrics.requests.inc({ client: facts.client, service: facts.service, code: 'audit_unavailable' });
     }
   }
 
@@ -339,6 +356,31 @@ export class RelayService {
       (performance.now() - started) / 1000,
     );
   }
+}
+
+/** Set on every error the relay audited (or tried to): the HTTP layer audits only the refusals without it. */
+export const RELAYED = Symbol('kopir.relay.audited');
+
+/** What the request says about itself, before anything is verified: the start of its audit record. */
+function factsOf(request: Pick<RelayRequest, 'serviceId' | 'headers'>): Facts {
+  const header = (name: string): string | undefined => {
+    const value = request.headers[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+  const requestId = header(HEADERS.requestId);
+  const purpose = header(HEADERS.purpose);
+  const subject = header(HEADERS.subject);
+  return {
+    eventId: randomUUID(),
+    requestId: requestId !== undefined && REQUEST_ID.test(requestId) ? requestId : null,
+    client: 'unidentified',
+    service: /^[a-z0-9/-]{1,100}$/.test(request.serviceId) ? request.serviceId : 'invalid',
+    purpose: purpose !== undefined && PURPOSE.test(purpose) ? purpose : 'none',
+    subject: subject !== undefined && SUBJECT.test(subject) ? subject : null,
+    requestHash: null,
+    responseHash: null,
+    reason: 'ok',
+  };
 }
 
 /** A caller's refusal, with Retry-After for quotas; the reason code goes to the audit record. */
