@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import { buildAuditEvent, type AuditEvent } from '@kopir/audit-log';
 import { AUDIT_EVENT_TYP } from '@kopir/contracts';
 import { signJson } from '@kopir/envelope';
+import { developmentFederation } from '@kopir/reference-registries';
+import type { AuditServiceOptions } from '../../apps/audit/src/start-audit';
 import { devPkiPaths, initDevPki, type CertificateFiles, type DevPkiPaths } from '@kopir/pki';
 
 /** The systems of the audit tests: a ministry system and a citizen portal. */
@@ -25,6 +27,34 @@ export async function auditPki(dir: string): Promise<{ paths: DevPkiPaths; serve
     server,
   );
   return { paths, server };
+}
+
+/** Logs nothing. */
+export const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
+
+/**
+ * Options of an audit service for these tests, in `dir` with the test PKI: officer API on a free port, checkpoints
+ * every 200 ms, the development federation's officers, no Kafka unless `overrides` give one.
+ */
+export function auditServiceOptions(
+  dir: string,
+  pki: Awaited<ReturnType<typeof auditPki>>,
+  overrides: Partial<AuditServiceOptions> = {},
+): AuditServiceOptions {
+  return {
+    host: '127.0.0.1',
+    port: 0,
+    database: join(dir, 'audit', 'ledger.db'),
+    origin: 'kopir.test/audit',
+    checkpointKey: pki.paths.auditCheckpoint.key,
+    checkpointIntervalMs: 200,
+    tls: { cert: pki.server.cert, key: pki.server.key, ca: pki.paths.chain, crl: pki.paths.crl },
+    citizenPortals: [PORTAL],
+    officers: () => developmentFederation().officers,
+    groupId: 'kopir-audit-test',
+    logger: quiet,
+    ...overrides,
+  };
 }
 
 /** The test's gateway signing key (P-256, as the development gateway's), and its kid. */

@@ -23,9 +23,17 @@ import { developmentFederation } from '@kopir/reference-registries';
 import { startBroker, type RunningBroker } from '@kopir/kafka-broker';
 import { startAuditService, type RunningAuditService } from '../../apps/audit/src/start-audit';
 import { runCli } from '../../apps/cli/src/cli';
-import { PORTAL, auditPki, gatewayKeyOf, get, sampleEvent, signedBatch, signedEvent } from './audit-fixture';
-
-const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
+import {
+  PORTAL,
+  auditPki,
+  auditServiceOptions,
+  gatewayKeyOf,
+  get,
+  quiet,
+  sampleEvent,
+  signedBatch,
+  signedEvent,
+} from './audit-fixture';
 
 async function until(check: () => boolean, what: string, ms = 20_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -50,21 +58,13 @@ describe('audit service: Kafka in, officer API over mutual TLS out', () => {
     pki = await auditPki(join(dir, 'pki'));
     broker = await startBroker({ dataDir: join(dir, 'broker'), port: 0, log: () => undefined });
     const kafka = new Kafka({ brokers: [broker.address], clientId: 'audit-test', logLevel: logLevel.NOTHING });
-    service = await startAuditService({
-      host: '127.0.0.1',
-      port: 0,
-      database: join(dir, 'audit', 'ledger.db'),
-      origin: 'kopir.test/audit',
-      checkpointKey: pki.paths.auditCheckpoint.key,
-      checkpointIntervalMs: 200,
-      tls: { cert: pki.server.cert, key: pki.server.key, ca: pki.paths.chain, crl: pki.paths.crl },
-      citizenPortals: [PORTAL],
-      officers: () => developmentFederation().officers,
-      kafka,
-      gatewayKey: gatewayKeyOf(),
-      groupId: 'kopir-audit-test',
-      logger: { ...quiet, warn: (m: string) => void refusals.push(m) },
-    });
+    service = await startAuditService(
+      auditServiceOptions(dir, pki, {
+        kafka,
+        gatewayKey: gatewayKeyOf(),
+        logger: { ...quiet, warn: (m: string) => void refusals.push(m) },
+      }),
+    );
     producer = kafka.producer();
     await producer.connect();
     const events = Array.from({ length: 300 }, (_, i) => sampleEvent(i));
@@ -334,19 +334,15 @@ describe('audit service: Kafka in, officer API over mutual TLS out', () => {
     const withoutAuditor = (): ReturnType<typeof developmentFederation>['officers'] =>
       developmentFederation().officers.filter((o) => o.id !== 'auditor');
     // Same CA, same certificate, but the federation no longer names the officer.
-    const service2 = await startAuditService({
-      host: '127.0.0.1',
-      port: 0,
-      database: join(dir, 'audit2', 'ledger.db'),
-      origin: 'kopir.test/audit2',
-      checkpointKey: pki.paths.auditCheckpoint.key,
-      checkpointIntervalMs: 200,
-      tls: { cert: pki.server.cert, key: pki.server.key, ca: pki.paths.chain, crl: pki.paths.crl },
-      citizenPortals: [],
-      officers: withoutAuditor,
-      groupId: 'unused',
-      logger: quiet,
-    });
+    const service2 = await startAuditService(
+      auditServiceOptions(dir, pki, {
+        database: join(dir, 'audit2', 'ledger.db'),
+        origin: 'kopir.test/audit2',
+        citizenPortals: [],
+        officers: withoutAuditor,
+        groupId: 'unused',
+      }),
+    );
     try {
       const refused = await get(service2.port, '/v1/checkpoints/latest', pki.paths.officer('auditor'), ca());
       expect(JSON.parse(refused.body)).toMatchObject({ code: 'access_denied' });

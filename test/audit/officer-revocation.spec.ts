@@ -2,9 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PkiDirectory } from '@kopir/pki';
-import { developmentFederation } from '@kopir/reference-registries';
 import { startAuditService, type RunningAuditService } from '../../apps/audit/src/start-audit';
-import { auditPki, get } from './audit-fixture';
+import { auditPki, auditServiceOptions, get } from './audit-fixture';
 
 jest.setTimeout(60_000);
 
@@ -21,19 +20,7 @@ describe('audit service: an officer certificate revoked while it runs', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'kopir-audit-revoke-'));
     pki = await auditPki(join(dir, 'pki'));
-    service = await startAuditService({
-      host: '127.0.0.1',
-      port: 0,
-      database: join(dir, 'audit', 'ledger.db'),
-      origin: 'kopir.test/audit',
-      checkpointKey: pki.paths.auditCheckpoint.key,
-      checkpointIntervalMs: 200,
-      tls: { cert: pki.server.cert, key: pki.server.key, ca: pki.paths.chain, crl: pki.paths.crl },
-      citizenPortals: [],
-      officers: () => developmentFederation().officers,
-      groupId: 'unused',
-      logger: { log: () => undefined, warn: () => undefined, error: () => undefined },
-    });
+    service = await startAuditService(auditServiceOptions(dir, pki, { citizenPortals: [] }));
   });
 
   afterAll(async () => {

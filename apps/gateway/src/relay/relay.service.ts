@@ -98,17 +98,11 @@ export class RelayService {
 
   async relay(request: RelayRequest): Promise<RelayAnswer> {
     const started = performance.now();
-    const header = (name: string): string | undefined => {
-      const value = request.headers[name];
-      return typeof value === 'string' ? value : undefined;
-    };
-    const requestId = header(HEADERS.requestId);
-    const purpose = header(HEADERS.purpose);
-    const subject = header(HEADERS.subject);
-    const facts = factsOf(request);
+    const said = requestHeaders(request.headers);
+    const facts = factsOf(request.serviceId, said);
     const clock = new PhaseClock(started);
     try {
-      const answer = await this.run(request, facts, clock, { requestId, purpose, subject, header });
+      const answer = await this.run(request, facts, clock, said);
       const event = await this.audit.publish(this.event(facts, 'allow', 200, null, started));
       clock.lap('audit');
       for (const [phase, ms] of clock.laps) this.metrics.phases.observe({ phase }, ms / 1000);
@@ -135,7 +129,7 @@ export class RelayService {
    */
   async refusedBeforeRelay(request: Omit<RelayRequest, 'body'>, error: KopirError): Promise<string | undefined> {
     const started = performance.now();
-    const facts = factsOf(request);
+    const facts = factsOf(request.serviceId, requestHeaders(request.headers));
     try {
       const identity = this.trust.identify(request.socket);
       if (identity.kind === 'system') facts.client = identity.system;
@@ -159,17 +153,7 @@ export class RelayService {
     }
   }
 
-  private async run(
-    request: RelayRequest,
-    facts: Facts,
-    clock: PhaseClock,
-    h: {
-      requestId: string | undefined;
-      purpose: string | undefined;
-      subject: string | undefined;
-      header: (name: string) => string | undefined;
-    },
-  ): Promise<RelayAnswer> {
+  private async run(request: RelayRequest, facts: Facts, clock: PhaseClock, h: RequestHeaders): Promise<RelayAnswer> {
     // 1. Who is calling: the verified TLS client certificate, registered for this system in the federation.
     const view = this.federation();
     const identity = this.trust.identify(request.socket);
@@ -361,20 +345,34 @@ export class RelayService {
 /** Set on every error the relay audited (or tried to): the HTTP layer audits only the refusals without it. */
 export const RELAYED = Symbol('kopir.relay.audited');
 
-/** What the request says about itself, before anything is verified: the start of its audit record. */
-function factsOf(request: Pick<RelayRequest, 'serviceId' | 'headers'>): Facts {
+/** The Köpir headers of a request as sent (a header given twice counts as absent). */
+interface RequestHeaders {
+  readonly requestId: string | undefined;
+  readonly purpose: string | undefined;
+  readonly subject: string | undefined;
+  header(name: string): string | undefined;
+}
+
+function requestHeaders(headers: RelayRequest['headers']): RequestHeaders {
   const header = (name: string): string | undefined => {
-    const value = request.headers[name];
+    const value = headers[name];
     return typeof value === 'string' ? value : undefined;
   };
-  const requestId = header(HEADERS.requestId);
-  const purpose = header(HEADERS.purpose);
-  const subject = header(HEADERS.subject);
+  return {
+    requestId: header(HEADERS.requestId),
+    purpose: header(HEADERS.purpose),
+    subject: header(HEADERS.subject),
+    header,
+  };
+}
+
+/** What the request says about itself, before anything is verified: the start of its audit record. */
+function factsOf(serviceId: string, { requestId, purpose, subject }: RequestHeaders): Facts {
   return {
     eventId: randomUUID(),
     requestId: requestId !== undefined && REQUEST_ID.test(requestId) ? requestId : null,
     client: 'unidentified',
-    service: /^[a-z0-9/-]{1,100}$/.test(request.serviceId) ? request.serviceId : 'invalid',
+    service: /^[a-z0-9/-]{1,100}$/.test(serviceId) ? serviceId : 'invalid',
     purpose: purpose !== undefined && PURPOSE.test(purpose) ? purpose : 'none',
     subject: subject !== undefined && SUBJECT.test(subject) ? subject : null,
     requestHash: null,
