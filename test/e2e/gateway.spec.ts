@@ -99,6 +99,29 @@ describe('the whole system, end to end (kopir up; real mutual TLS, Kafka protoco
     });
   }
 
+  /** The ledger's events of the calls with this request id (`kopir audit search --request-id`), once `count` are in. */
+  async function recorded(requestId: string, count: number): Promise<Record<string, unknown>[]> {
+    let events: Record<string, unknown>[] = [];
+    for (let attempt = 0; attempt < 50 && events.length < count; attempt++) {
+      await new Promise((r) => setTimeout(r, 200));
+      const search = await system.kopir([
+        'audit',
+        'search',
+        '--request-id',
+        requestId,
+        '--json',
+        '--url',
+        system.officerApi,
+        '--pki',
+        system.pki,
+      ]);
+      events = (JSON.parse(search.stdout) as { entries: { event: Record<string, unknown> }[] }).entries.map(
+        (e) => e.event,
+      );
+    }
+    return events;
+  }
+
   function keyId(systemId: string): string {
     const paths = devPkiPaths(system.pki);
     const key = loadPrivateKey(readFileSync(paths.system(systemId).signing.key, 'utf8'));
@@ -190,25 +213,9 @@ describe('the whole system, end to end (kopir up; real mutual TLS, Kafka protoco
     expect(typeof receipt).toBe('string');
     expect(receipt).not.toBe(shared);
 
-    let events: Record<string, unknown>[] = [];
-    for (let attempt = 0; attempt < 50 && events.length < 2; attempt++) {
-      await new Promise((r) => setTimeout(r, 200));
-      // As an officer finds a call by the id in a ministry's own logs.
-      const search = await system.kopir([
-        'audit',
-        'search',
-        '--request-id',
-        shared,
-        '--json',
-        '--url',
-        system.officerApi,
-        '--pki',
-        system.pki,
-      ]);
-      const page = JSON.parse(search.stdout) as { entries: { event: Record<string, unknown> }[] };
-      events = page.entries.map((e) => e.event);
-      expect(events.every((e) => e.requestId === shared)).toBe(true);
-    }
+    // As an officer finds a call by the id in a ministry's own logs.
+    const events = await recorded(shared, 2);
+    expect(events.every((e) => e.requestId === shared)).toBe(true);
     expect(events.map((e) => [e.client, e.decision]).sort()).toEqual([
       ['mju/population', 'deny'],
       ['psc/front-office', 'allow'],
@@ -265,22 +272,7 @@ describe('the whole system, end to end (kopir up; real mutual TLS, Kafka protoco
     // Refused by the HTTP layer before the relay ran, and still on the record, under the certificate's system.
     const receipt = answer.headers['kopir-audit-receipt'];
     expect(typeof receipt).toBe('string');
-    let event: Record<string, unknown> | undefined;
-    for (let attempt = 0; attempt < 50 && event === undefined; attempt++) {
-      await new Promise((r) => setTimeout(r, 200));
-      const search = await system.kopir([
-        'audit',
-        'search',
-        '--request-id',
-        requestId,
-        '--json',
-        '--url',
-        system.officerApi,
-        '--pki',
-        system.pki,
-      ]);
-      event = (JSON.parse(search.stdout) as { entries: { event: Record<string, unknown> }[] }).entries[0]?.event;
-    }
+    const [event] = await recorded(requestId, 1);
     expect(event).toMatchObject({
       eventId: receipt,
       client: 'psc/front-office',
