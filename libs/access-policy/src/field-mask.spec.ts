@@ -19,6 +19,18 @@ describe('field mask', () => {
     });
   });
 
+  it('grants a member named with its parent, in either order, at its own level only', () => {
+    // ['a', 'a.b'] once also granted a top-level `b`: the loop went on one level too high after `a` was granted whole.
+    const answer = { addresses: [{ city: 'Astana', street: 'Abay 1' }], city: 'Almaty', street: 'Dostyk 2' };
+    for (const fields of [
+      ['addresses', 'addresses.city'],
+      ['addresses.city', 'addresses'],
+    ]) {
+      expect(applyFieldMask(answer, fields)).toEqual({ addresses: [{ city: 'Astana', street: 'Abay 1' }] });
+      expect(withinFieldMask(answer, fields)).toBe(false);
+    }
+  });
+
   it('says whether an answer holds anything outside the mask', () => {
     expect(withinFieldMask(person, ['iin', 'firstName', 'taxDebt', 'addresses'])).toBe(true);
     expect(withinFieldMask(person, ['iin', 'firstName', 'addresses'])).toBe(false);

@@ -19,17 +19,19 @@ function maskTree(fields: readonly string[]): Map<string, Mask> {
   for (const field of fields) {
     let node = root;
     const parts = field.split('.');
-    parts.forEach((part, i) => {
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i] as string;
       const existing = node.get(part);
-      if (existing === true) return;
+      // The whole member is allowed already: nothing below it to add (and nothing to add one level up either).
+      if (existing === true) break;
       if (i === parts.length - 1) {
         node.set(part, true);
-        return;
+        break;
       }
       const next = existing ?? new Map<string, Mask>();
       node.set(part, next);
       node = next;
-    });
+    }
   }
   return root;
 }
