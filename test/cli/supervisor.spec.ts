@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Supervisor } from '../../apps/cli/src/up/supervisor';
+import { ADAPTER_READY } from '@kopir/adapter-sdk';
+import { Supervisor, waitForPort } from '../../apps/cli/src/up/supervisor';
 
 jest.setTimeout(30_000);
 
@@ -52,15 +53,31 @@ describe('kopir up supervisor', () => {
     try {
       supervisor.start({ name: 'late', script: late });
       const started = Date.now();
-      await supervisor.waitForLine('late', /ready: /, 10_000);
+      await supervisor.waitForLine('late', ADAPTER_READY, 10_000);
       expect(Date.now() - started).toBeGreaterThanOrEqual(300);
-      await expect(supervisor.waitForLine('late', /never said/, 300)).rejects.toThrow(
-        'late did not report /never said/ within 300 ms',
+      await expect(supervisor.waitForLine('late', 'never said', 300)).rejects.toThrow(
+        'late did not report "never said" within 300 ms',
       );
-      await expect(supervisor.waitForLine('absent', /ready/, 300)).rejects.toThrow('no service absent');
+      await expect(supervisor.waitForLine('absent', ADAPTER_READY, 300)).rejects.toThrow('no service absent');
     } finally {
       await supervisor.stop();
     }
+  });
+
+  it('ends the start-up waits at once when it stops (Ctrl-C during start-up), not at their timeout', async () => {
+    const silent = join(dir, 'silent.js');
+    writeFileSync(silent, 'setInterval(() => {}, 1000);');
+    const supervisor = new Supervisor({ out: { stdout: () => undefined, stderr: () => undefined }, color: false });
+    supervisor.start({ name: 'silent', script: silent });
+    const started = Date.now();
+    const line = supervisor.waitForLine('silent', ADAPTER_READY, 60_000);
+    // Nothing listens on port 9 of this host: without the stop this would retry for a minute.
+    const port = waitForPort('127.0.0.1', 9, 60_000, supervisor.stopped);
+    await supervisor.stop();
+    await expect(line).rejects.toThrow('silent was stopped before it reported " ready:"');
+    await expect(port).rejects.toThrow('stopped while waiting for 127.0.0.1:9');
+    expect(Date.now() - started).toBeLessThan(15_000);
+    await expect(supervisor.waitForLine('silent', ADAPTER_READY, 60_000)).rejects.toThrow('was stopped');
   });
 
   it('prefixes every line, restarts a crashed service, and leaves no process behind on stop', async () => {

@@ -4,6 +4,12 @@ import { RequestConsumer, silentLogger } from '@kopir/messaging';
 import { AdapterProcessor, type AdapterProcessorOptions } from './adapter-processor';
 import { HealthReporter } from './health-reporter';
 
+/**
+ * What an adapter's log line says once it consumes its topic (`mju/population ready: person-by-iin, …`): supervisors
+ * without a port to wait for (`kopir up`) wait for it. Logged only after the consumer is positioned.
+ */
+export const ADAPTER_READY = ' ready:';
+
 export interface AdapterRuntimeOptions extends AdapterProcessorOptions {
   /** Absent: no consumer is started (tests drive {@link AdapterRuntime.processor} directly). */
   readonly kafka?: Kafka;
@@ -61,7 +67,7 @@ export class AdapterRuntime {
       }
     }
     this.health.set('ready');
-    this.options.logger?.log(`${this.options.system} ready: ${this.processor.services.join(', ')}`);
+    this.options.logger?.log(`${this.options.system}${ADAPTER_READY} ${this.processor.services.join(', ')}`);
   }
 
   async stop(): Promise<void> {

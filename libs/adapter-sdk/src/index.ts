@@ -12,7 +12,7 @@ export {
   type FederationSource,
   type ProcessedRequest,
 } from './adapter-processor';
-export { AdapterRuntime, type AdapterRuntimeOptions } from './adapter-runtime';
+export { ADAPTER_READY, AdapterRuntime, type AdapterRuntimeOptions } from './adapter-runtime';
 export { HealthReporter, healthFile, type AdapterHealth, type AdapterState } from './health-reporter';
 export { maskAnswer } from './mask-answer';
 export { serviceDefinition, type ServiceContract } from './service-definition';

@@ -10,6 +10,7 @@ import {
   loadConfig,
   registriesConfigSpec,
 } from '@kopir/config';
+import { ADAPTER_READY } from '@kopir/adapter-sdk';
 import { initDevPki } from '@kopir/pki';
 import { readSeedInfo, samplePeople, seedRegistries } from '@kopir/reference-registries';
 import { type Output } from '../output';
@@ -100,7 +101,7 @@ export function registerUpCommands(program: Command, out: Output): void {
         let brokers = kafka.brokers?.join(',');
         if (brokers === undefined) {
           supervisor.start(service('broker'));
-          await waitForPort(broker.host, broker.port, options.startupTimeout);
+          await waitForPort(broker.host, broker.port, options.startupTimeout, supervisor.stopped);
           brokers = `${broker.host === '0.0.0.0' ? '127.0.0.1' : broker.host}:${broker.port}`;
         } else {
           out.stdout(`up: using the Kafka cluster at ${brokers} (KAFKA_BROKERS); no embedded broker\n`);
@@ -111,15 +112,21 @@ export function registerUpCommands(program: Command, out: Output): void {
         for (const adapter of adapters) supervisor.start(service(adapter, env));
         supervisor.start(service('gateway', env));
         await Promise.all([
-          waitForPort(audit.host, audit.port, options.startupTimeout),
-          waitForPort(gateway.host, gateway.port, options.startupTimeout),
+          waitForPort(audit.host, audit.port, options.startupTimeout, supervisor.stopped),
+          waitForPort(gateway.host, gateway.port, options.startupTimeout, supervisor.stopped),
           // An adapter has no port: it is ready once it says so, i.e. once it consumes its topic (adapter-sdk). Until
           // then a request would wait for a consumer that has not yet taken its place (and, on a new topic, be skipped),
           // so the ready line and the command it suggests must wait for it.
-          ...adapters.map((adapter) => supervisor.waitForLine(adapter, / ready: /, options.startupTimeout)),
+          ...adapters.map((adapter) => supervisor.waitForLine(adapter, ADAPTER_READY, options.startupTimeout)),
         ]);
       } catch (error) {
+        // A signal (Ctrl-C) during start-up stopped the services and ended the waits: what was asked, not a failure.
+        const bySignal = supervisor.stopped.aborted;
         await stop();
+        if (bySignal) {
+          await done;
+          return;
+        }
         throw error;
       }
 

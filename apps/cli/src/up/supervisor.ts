@@ -22,8 +22,9 @@ export interface SupervisorOptions {
 }
 
 interface LineWaiter {
-  readonly pattern: RegExp;
+  readonly text: string;
   resolve(): void;
+  reject(error: Error): void;
 }
 
 interface Running {
@@ -45,7 +46,9 @@ const COLORS = [36, 33, 35, 32, 34, 91, 96, 93];
  */
 export class Supervisor {
   private readonly services = new Map<string, Running>();
-  private stopping = false;
+  private readonly stopController = new AbortController();
+  /** Aborted once the supervisor stops or kills its services: waits for their start-up end with it. */
+  readonly stopped: AbortSignal = this.stopController.signal;
   private width = 8;
 
   constructor(private readonly options: SupervisorOptions) {}
@@ -67,24 +70,27 @@ export class Supervisor {
   }
 
   /**
-   * Resolves when the service `name` (started before) writes a line that matches `pattern` (colour codes removed),
-   * or rejects after `timeoutMs`: readiness of a service that has no port to wait for, such as an adapter.
+   * Resolves when the service `name` (started before) writes a line containing `text` (colour codes removed): the
+   * readiness of a service that has no port to wait for, such as an adapter. Rejects after `timeoutMs`, or at once
+   * when the supervisor stops (a Ctrl-C during start-up must not leave `kopir up` waiting for the timeout).
    */
-  waitForLine(name: string, pattern: RegExp, timeoutMs: number): Promise<void> {
+  waitForLine(name: string, text: string, timeoutMs: number): Promise<void> {
     const running = this.services.get(name);
     if (!running) return Promise.reject(new Error(`no service ${name}`));
+    if (this.stopped.aborted)
+      return Promise.reject(new Error(`${name} was stopped before it reported ${JSON.stringify(text)}`));
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const settle = (error?: Error): void => {
+        clearTimeout(timer);
         running.waiters = running.waiters.filter((w) => w !== waiter);
-        reject(new Error(`${name} did not report ${String(pattern)} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const waiter: LineWaiter = {
-        pattern,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
+        if (error) reject(error);
+        else resolve();
       };
+      const timer = setTimeout(
+        () => settle(new Error(`${name} did not report ${JSON.stringify(text)} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      const waiter: LineWaiter = { text, resolve: () => settle(), reject: settle };
       running.waiters.push(waiter);
     });
   }
@@ -115,7 +121,12 @@ export class Supervisor {
   private async end(
     endOne: (child: ChildProcess, name: string, exited: Promise<void>) => Promise<void>,
   ): Promise<void> {
-    this.stopping = true;
+    this.stopController.abort();
+    for (const running of this.services.values()) {
+      for (const waiter of [...running.waiters]) {
+        waiter.reject(new Error(`${running.spec.name} was stopped before it reported ${JSON.stringify(waiter.text)}`));
+      }
+    }
     const exits = [...this.services.values()].map(async (running) => {
       if (running.timer) clearTimeout(running.timer);
       const child = running.child;
@@ -141,14 +152,12 @@ export class Supervisor {
         if (running.waiters.length === 0) return;
         // eslint-disable-next-line no-control-regex -- the colour codes of FORCE_COLOR output
         const plain = line.replace(/\x1b\[[0-9;]*m/g, '');
-        const matched = running.waiters.filter((w) => w.pattern.test(plain));
-        running.waiters = running.waiters.filter((w) => !matched.includes(w));
-        for (const waiter of matched) waiter.resolve();
+        for (const waiter of running.waiters.filter((w) => plain.includes(w.text))) waiter.resolve();
       });
     }
     child.on('error', (error) => this.log(spec.name, `could not start: ${error.message}`));
     child.on('exit', (code, signal) => {
-      if (this.stopping) {
+      if (this.stopped.aborted) {
         this.log(spec.name, `stopped${signal ? ` (${signal})` : ''}`);
         return;
       }
@@ -161,7 +170,7 @@ export class Supervisor {
       );
       running.timer = setTimeout(() => {
         running.timer = undefined;
-        if (!this.stopping) this.launch(running);
+        if (!this.stopped.aborted) this.launch(running);
       }, delay);
     });
   }
@@ -175,9 +184,10 @@ export class Supervisor {
 }
 
 /** Resolves once something accepts TCP connections at host:port, or rejects after timeoutMs. */
-export async function waitForPort(host: string, port: number, timeoutMs: number): Promise<void> {
+export async function waitForPort(host: string, port: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    if (signal?.aborted) throw new Error(`stopped while waiting for ${host}:${port}`);
     const open = await new Promise<boolean>((resolve) => {
       const socket = connect({ host, port });
       socket.once('connect', () => {
