@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
-import { AUDIT_TOPIC } from '@kopir/contracts';
+import { AUDIT_EVENT_TYP, AUDIT_TOPIC } from '@kopir/contracts';
+import { signJson } from '@kopir/envelope';
 import {
   eventLeafHash,
   openCheckpoint,
@@ -24,10 +25,12 @@ import { startBroker, type RunningBroker } from '@kopir/kafka-broker';
 import { startAuditService, type RunningAuditService } from '../../apps/audit/src/start-audit';
 import { runCli } from '../../apps/cli/src/cli';
 import {
+  GATEWAY_KID,
   PORTAL,
   auditPki,
   auditServiceOptions,
   gatewayKeyOf,
+  gatewayKeys,
   get,
   quiet,
   sampleEvent,
@@ -136,6 +139,11 @@ describe('audit service: Kafka in, officer API over mutual TLS out', () => {
           JSON.stringify({ ...framed, events: [{ ...framed.events[0], purpose: 'curiosity' }] }),
         ).toString('base64url')}.${signature}`,
       },
+      // Signed with the gateway's key, but not the batch a gateway sends (a bare event): refused as well.
+      {
+        key: 'bare-event',
+        value: await signJson(sampleEvent(5003), gatewayKeys.privateKey, { kid: GATEWAY_KID, typ: AUDIT_EVENT_TYP }),
+      },
       {
         key: 'alg-none',
         value: `${Buffer.from('{"alg":"none","kid":"test-gateway","typ":"kopir-audit+jws"}').toString('base64url')}.${payload}.`,
@@ -146,8 +154,8 @@ describe('audit service: Kafka in, officer API over mutual TLS out', () => {
     await until(() => service.ledger.ledger.eventById('req-5000') !== undefined, 'req-5000');
     // Only the genuine one went in; the others are named in the log, in their order, without their content.
     expect(service.ledger.ledger.size - before).toBe(1);
-    for (const i of [5001, 5002]) expect(service.ledger.ledger.eventById(`req-${i}`)).toBeUndefined();
-    expect(refusals).toHaveLength(4);
+    for (const i of [5001, 5002, 5003]) expect(service.ledger.ledger.eventById(`req-${i}`)).toBeUndefined();
+    expect(refusals).toHaveLength(5);
     expect(refusals.every((m) => m.startsWith('refused audit message '))).toBe(true);
     expect(refusals.join('\n')).not.toContain('9001013');
   });

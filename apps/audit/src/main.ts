@@ -10,6 +10,8 @@ async function main(): Promise<void> {
   const config = loadConfig('audit', auditConfigSpec);
   const kafkaConfig = loadConfig('kafka', kafkaConfigSpec);
   const federationConfig = loadConfig('federation', federationConfigSpec);
+  // The gateway keys audit events must be signed with: rebuilt with every document put in force (the loader applies
+  // it through onChange, at start too), so a rotated gateway key is trusted, or no longer, at once.
   let index: FederationIndex | undefined;
   const federation = await openFederation(federationConfig, {
     logger,
@@ -17,15 +19,13 @@ async function main(): Promise<void> {
       index = new FederationIndex(next.document);
     },
   });
-  // Rebuilt on every reload (onChange), so a rotated gateway key is trusted, or no longer, at once.
-  const current = (): FederationIndex => (index ??= new FederationIndex(federation.current.document));
   const service = await startAuditService({
     ...config,
     checkpointIntervalMs: config.checkpointInterval,
     tls: { cert: config.tlsCert, key: config.tlsKey, ca: config.tlsCa, crl: config.tlsCrl },
     officers: () => federation.current.document.officers,
     kafka: createKafkaFromSettings(kafkaConfig, 'audit', logger),
-    gatewayKey: (kid) => current().gatewayKey(kid),
+    gatewayKey: (kid) => index?.gatewayKey(kid),
   });
   logger.log(`officer API on https://${config.host}:${service.port}, ledger ${config.database}`);
   logger.log(`checkpoint verifier key: ${service.verifierKey}`);

@@ -45,4 +45,4 @@ export { FederationModule } from './federation.module';
 export { diffFederation, type FederationChange } from './diff-federation';
 export { FederationIndex, type RecipientKey } from './federation-index';
 export { openFederation, type FederationSettings } from './open-federation';
-export { assertSubjectBound } from './subject-binding';
+export { assertSubjectBound, bodySubject } from './subject-binding';

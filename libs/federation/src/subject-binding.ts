@@ -1,6 +1,14 @@
 import { KopirError } from '@kopir/contracts';
 import type { ServiceDefinition } from './federation-document';
 
+/** Whom a request body says the data is about: its `subjectField` member, when the service names one and it is text. */
+export function bodySubject(service: Pick<ServiceDefinition, 'subjectField'>, body: unknown): string | undefined {
+  const field = service.subjectField;
+  if (field === undefined || typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
+  const value = (body as Record<string, unknown>)[field];
+  return typeof value === 'string' ? value : undefined;
+}
+
 /**
  * Refuses (`request_invalid`) a request whose declared subject (Kopir-Subject, the envelope's `subject`) is not the
  * person its body asks about, for a service that names that member (`subjectField`). Without it a caller could ask
@@ -13,13 +21,7 @@ export function assertSubjectBound(
   subject: string,
   body: unknown,
 ): void {
-  const field = service.subjectField;
-  if (field === undefined) return;
-  const value =
-    typeof body === 'object' && body !== null && !Array.isArray(body)
-      ? (body as Record<string, unknown>)[field]
-      : undefined;
-  if (value !== subject) {
-    throw new KopirError('request_invalid', `Kopir-Subject must be the request body's "${field}"`);
+  if (service.subjectField !== undefined && bodySubject(service, body) !== subject) {
+    throw new KopirError('request_invalid', `Kopir-Subject must be the request body's "${service.subjectField}"`);
   }
 }

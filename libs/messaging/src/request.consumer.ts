@@ -54,25 +54,22 @@ export class RequestConsumer {
     await this.producer.connect();
     await this.consumer.connect();
     for (const topic of this.options.topics) await this.consumer.subscribe({ topic, fromBeginning: false });
-    // Joined is not yet positioned: a new group's start offset (the end of the topic) is looked up by the first
-    // fetch, and a request produced before that lookup would be skipped. Once a fetch has completed, every request
-    // produced since is this consumer's to answer. An instance assigned no partition (more instances than
+    // Ready once positioned, not merely joined: a new group's start offset (the end of the topic) is looked up by
+    // its first fetch, and a request produced before that lookup would be skipped. Once a fetch has completed, every
+    // request produced since is this consumer's to answer. An instance assigned no partition (more instances than
     // partitions) never fetches: it is ready once joined.
-    let positionedNow: () => void = () => undefined;
-    const positioned = new Promise<void>((resolve) => {
-      positionedNow = resolve;
-      const remove = this.consumer.on(this.consumer.events.FETCH, () => {
-        remove();
+    const ready = new Promise<void>((resolve) => {
+      const removers: (() => void)[] = [];
+      const done = (): void => {
+        for (const remove of removers) remove();
         resolve();
-      });
-    });
-    const joined = new Promise<void>((resolve) => {
-      const remove = this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
-        remove();
-        const assigned = Object.values(event.payload.memberAssignment).some((partitions) => partitions.length > 0);
-        if (!assigned) positionedNow();
-        resolve();
-      });
+      };
+      removers.push(this.consumer.on(this.consumer.events.FETCH, done));
+      removers.push(
+        this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
+          if (!Object.values(event.payload.memberAssignment).some((partitions) => partitions.length > 0)) done();
+        }),
+      );
     });
     await this.consumer.run({
       partitionsConsumedConcurrently: Math.max(1, Math.min(this.options.concurrency, 16)),
@@ -97,8 +94,7 @@ export class RequestConsumer {
         await payload.heartbeat();
       },
     });
-    await joined;
-    await positioned;
+    await ready;
   }
 
   async stop(): Promise<void> {

@@ -55,7 +55,10 @@ interface Facts {
   subject: string | null;
   requestHash: string | null;
   responseHash: string | null;
-  reason: string;
+  /** The rule that allowed the call, once the access decision allowed it. */
+  rule: string | null;
+  /** Why the access decision refused the call (no_rule, quota_exceeded, …), when it did. */
+  denied: string | null;
 }
 
 type Phase = 'checks' | 'provider' | 'answer' | 'audit';
@@ -113,7 +116,6 @@ export class RelayService {
       // Marked, so that the HTTP layer does not audit it a second time (see refusedBeforeRelay).
       Object.assign(error, { [RELAYED]: true });
       if (error.code !== 'audit_unavailable') {
-        if (facts.reason === 'ok' || facts.reason.startsWith('rule:')) facts.reason = error.code;
         await this.auditRefusal(facts, error, started);
       }
       this.count(facts, error.code, started);
@@ -136,7 +138,6 @@ export class RelayService {
     } catch {
       // No valid certificate on this connection: recorded as unidentified.
     }
-    facts.reason = error.code;
     await this.auditRefusal(facts, error, started);
     this.count(facts, error.code, started);
     return (error as { auditReceipt?: string }).auditReceipt;
@@ -212,8 +213,7 @@ export class RelayService {
     // Replay after the access decision: the guard's memory is bounded (fail closed when full), so only requests a
     // rule allows, within its quota, may take a place in it; a system with no rule cannot fill it for everyone.
     this.replay.check(system.id, h.requestId, verified.issuedAt);
-    // The audit record of an allowed call names the rule that allowed it (refusals after this point keep their code).
-    facts.reason = `rule:${decision.rule.id}`;
+    facts.rule = decision.rule.id;
 
     // 4. The body: JSON, and valid against the service's request schema.
     let body: unknown;
@@ -324,7 +324,8 @@ export class RelayService {
       purpose: facts.purpose,
       subject: facts.subject,
       decision,
-      reason: facts.reason,
+      // Why: the rule that allowed the call; for a refusal, the access decision's reason or else the error code.
+      reason: decision === 'allow' ? `rule:${facts.rule ?? '?'}` : (facts.denied ?? errorCode ?? 'refused'),
       status,
       errorCode,
       latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
@@ -377,13 +378,14 @@ function factsOf(serviceId: string, { requestId, purpose, subject }: RequestHead
     subject: subject !== undefined && SUBJECT.test(subject) ? subject : null,
     requestHash: null,
     responseHash: null,
-    reason: 'ok',
+    rule: null,
+    denied: null,
   };
 }
 
 /** A caller's refusal, with Retry-After for quotas; the reason code goes to the audit record. */
 function denial(decision: DenyDecision, facts: Facts): KopirError {
-  facts.reason = decision.reason;
+  facts.denied = decision.reason;
   switch (decision.reason) {
     case 'quota_exceeded':
       return Object.assign(new KopirError('rate_limited', decision.explanation), {

@@ -29,8 +29,9 @@ interface CachedIdentity {
 /**
  * A mutual-TLS server's trust (the gateway's, the audit service's): its certificate, the intranet CA chain, and the
  * CRL. The TLS layer refuses unknown-CA, expired and revoked client certificates during the handshake; this class
- * also answers, per request, which system a connection belongs to, re-checking a connection's certificate whenever a new CRL arrives, so that a
- * certificate revoked while its keep-alive connection stays open is refused on that connection's next request.
+ * also answers, per request, which system a connection belongs to, re-checking a connection's certificate whenever
+ * a new CRL arrives, so that a certificate revoked while its keep-alive connection stays open is refused on that
+ * connection's next request.
  */
 export class TrustStore {
   private crlPem: string;

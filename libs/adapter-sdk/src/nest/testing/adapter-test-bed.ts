@@ -2,7 +2,7 @@ import { randomUUID, type KeyObject } from 'node:crypto';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { decryptAnswer, encryptBody, signEnvelope, verifyAnswer, type Answer, type AnswerKey } from '@kopir/envelope';
-import type { FederationDocument, ServiceDefinition } from '@kopir/federation';
+import { bodySubject, type FederationDocument, type ServiceDefinition } from '@kopir/federation';
 import { generateKeyPair, generateSigningKey, keyThumbprint, publicKeyToJwk, type PublicJwk } from '@kopir/pki';
 import type { Kafka } from 'kafkajs';
 import { AdapterRuntime } from '../../adapter-runtime';
@@ -172,7 +172,7 @@ export class AdapterTestBed {
         service: id,
         purpose: options.purpose ?? 'contract-test',
         // As a gateway sends it: the subject is the body's own when the service names the member (subjectField).
-        subject: options.subject ?? subjectOf(definition?.subjectField, body) ?? 'test-subject',
+        subject: options.subject ?? (definition && bodySubject(definition, body)) ?? 'test-subject',
         fields: options.fields ?? definition?.fields.map((f) => f.name) ?? [],
         ...sent,
         consumerSignature: 'test',
@@ -219,11 +219,4 @@ export class AdapterTestBed {
     this.appContext = undefined;
     await app?.close();
   }
-}
-
-/** The body's value of the service's subject member, when it has one and it is a string. */
-function subjectOf(field: string | undefined, body: unknown): string | undefined {
-  if (field === undefined || typeof body !== 'object' || body === null) return undefined;
-  const value = (body as Record<string, unknown>)[field];
-  return typeof value === 'string' ? value : undefined;
 }
