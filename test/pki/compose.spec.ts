@@ -6,7 +6,7 @@
  * Docker CLI has the compose plugin, else `docker-compose config` (Debian's docker-compose, which .ci/run installs;
  * it validates a file against the Compose schema without a Docker engine).
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix, resolve } from 'node:path';
@@ -21,8 +21,11 @@ import {
   kafkaConfigSpec,
   type ConfigSpec,
 } from '@kopir/config';
+import { kafkaPrincipal } from '@kopir/pki';
 
 const ROOT = resolve(__dirname, '..', '..');
+/** Where `kopir kafka provision-script` writes by default, and kafka-init reads. */
+const SCRIPT = 'data/kafka/provision.sh';
 const COMPOSE_FILE = join(ROOT, 'docker-compose.yml');
 /** WORKDIR of the Köpir image (Dockerfile): relative paths in the services' configuration start here. */
 const APP_DIR = '/app';
@@ -33,6 +36,8 @@ interface Service {
   readonly environment?: Record<string, string | number>;
   readonly volumes?: readonly string[];
   readonly healthcheck?: { readonly test: readonly string[] };
+  readonly entrypoint?: readonly string[];
+  readonly depends_on?: Record<string, { readonly condition: string }>;
 }
 
 interface Mount {
@@ -97,9 +102,20 @@ describe('docker-compose.yml and the certificates kopir pki issues', () => {
   let project: string;
 
   beforeAll(async () => {
-    // A project directory as an operator has it: certs/dev from `pki init`, the compose file beside it.
+    // A project directory as an operator has it: certs/dev from `pki init`, the signed federation, the Kafka
+    // provisioning script, the compose file beside them (the commands of its header, run from the project).
     project = mkdtempSync(join(tmpdir(), 'kopir-compose-'));
-    expect(await runCli(['pki', 'init', '--dir', join(project, 'certs', 'dev')], captureOutput())).toBe(0);
+    const pki = join(project, 'certs', 'dev');
+    const yaml = join(project, 'data', 'federation', 'federation.yaml');
+    const jws = join(project, 'data', 'federation', 'federation.jws');
+    for (const args of [
+      ['pki', 'init', '--dir', pki],
+      ['federation', 'init', '--file', yaml, '--pki', pki],
+      ['federation', 'sign', '--file', yaml, '--out', jws, '--pki', pki],
+      ['kafka', 'provision-script', '--federation', jws, '--pki', pki, '--out', join(project, SCRIPT)],
+    ]) {
+      expect({ args, code: await runCli(args, captureOutput()) }).toEqual({ args, code: 0 });
+    }
   });
 
   afterAll(() => rmSync(project, { recursive: true, force: true }));
@@ -107,7 +123,18 @@ describe('docker-compose.yml and the certificates kopir pki issues', () => {
   it('has the reference topology: three KRaft brokers with TLS listeners, two gateways, three adapters, audit', () => {
     const names = Object.keys(compose.services).sort();
     expect(names).toEqual(
-      ['audit', 'gateway-1', 'gateway-2', 'kafka-1', 'kafka-2', 'kafka-3', 'population', 'tax', 'vehicles'].sort(),
+      [
+        'audit',
+        'gateway-1',
+        'gateway-2',
+        'kafka-1',
+        'kafka-2',
+        'kafka-3',
+        'kafka-init',
+        'population',
+        'tax',
+        'vehicles',
+      ].sort(),
     );
     for (const broker of ['kafka-1', 'kafka-2', 'kafka-3']) {
       const env = compose.services[broker]?.environment ?? {};
@@ -137,7 +164,7 @@ describe('docker-compose.yml and the certificates kopir pki issues', () => {
     for (const host of certs) expect({ host, exists: existsSync(join(project, host)) }).toEqual({ host, exists: true });
     // /dev/null only masks keys; data/ is created by the operator's `federation sign` / `data seed`.
     for (const host of hostPaths.filter((h) => !h.startsWith('./certs/'))) {
-      expect(['/dev/null', './data/federation', './data/registries']).toContain(host);
+      expect(['/dev/null', './data/federation', './data/registries', `./${SCRIPT}`]).toContain(host);
     }
   });
 
@@ -188,6 +215,61 @@ describe('docker-compose.yml and the certificates kopir pki issues', () => {
           exists: true,
         });
       }
+    }
+  });
+
+  it('authorizes every Kafka request: the brokers and kafka-tools are the super users, named as pki init issued them', () => {
+    const principal = (file: string): string => {
+      const rendered = kafkaPrincipal(readFileSync(join(project, 'certs', 'dev', file), 'utf8'));
+      // OpenSSL's RFC 2253 rendering of the subject: an independent reading of what Kafka's principal builder sees.
+      const subject = execFileSync(
+        'openssl',
+        ['x509', '-in', join(project, 'certs', 'dev', file), '-noout', '-subject', '-nameopt', 'RFC2253'],
+        { encoding: 'utf8' },
+      );
+      expect(rendered).toBe(`User:${subject.trim().replace(/^subject=/, '')}`);
+      return rendered;
+    };
+    const superUsers = [
+      ...['kafka-1', 'kafka-2', 'kafka-3'].map((b) => principal(`kafka-brokers/${b}/tls.pem`)),
+      principal('kafka/kafka-tools/tls.pem'),
+    ];
+    for (const broker of ['kafka-1', 'kafka-2', 'kafka-3']) {
+      const env = compose.services[broker]?.environment ?? {};
+      expect(env.KAFKA_AUTHORIZER_CLASS_NAME).toBe('org.apache.kafka.metadata.authorizer.StandardAuthorizer');
+      expect(env.KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND).toBe('false');
+      expect(String(env.KAFKA_SUPER_USERS).split(';')).toEqual(superUsers);
+      expect(env.KAFKA_AUTO_CREATE_TOPICS_ENABLE).toBe('false');
+    }
+  });
+
+  it("runs kafka-init's provisioning before any Köpir service, and the script grants each service's certificate", () => {
+    const init = compose.services['kafka-init'] as Service;
+    const [shell, script] = init.entrypoint ?? [];
+    expect(shell).toBe('/bin/sh');
+    expect(hostPath(init, script ?? '', project)).toBe(join(project, SCRIPT));
+    const text = readFileSync(join(project, SCRIPT), 'utf8');
+    // The tools' client.properties the script names resolves in kafka-init, and so do the files it points to.
+    const config = /--command-config (\S+)/.exec(text)?.[1] ?? '';
+    const properties = hostPath(init, config, project) ?? '';
+    expect(statSync(properties).isFile()).toBe(true);
+    for (const line of readFileSync(properties, 'utf8').split('\n')) {
+      const location = /^ssl\.(?:keystore|truststore)\.location=(.+)$/.exec(line)?.[1];
+      if (location !== undefined) expect(existsSync(hostPath(init, location, project) ?? '')).toBe(true);
+    }
+    for (const broker of ['kafka-1', 'kafka-2', 'kafka-3']) {
+      expect(init.depends_on?.[broker]?.condition).toBe('service_healthy');
+    }
+
+    const granted = new Set([...text.matchAll(/--allow-principal '([^']+)'/g)].map((m) => m[1]));
+    for (const [name, service] of Object.entries(compose.services).filter(([, s]) => isKopirService(s))) {
+      expect({ name, after: service.depends_on?.['kafka-init']?.condition }).toEqual({
+        name,
+        after: 'service_completed_successfully',
+      });
+      const cert = hostPath(service, posix.join(APP_DIR, String(service.environment?.KAFKA_TLS_CERT)), project) ?? '';
+      const principal = kafkaPrincipal(readFileSync(cert, 'utf8'));
+      expect({ name, granted: granted.has(principal) }).toEqual({ name, granted: true });
     }
   });
 

@@ -7,6 +7,7 @@ import { registerConfigCommands } from './commands/config.command';
 import { registerDataCommands } from './commands/data.command';
 import { registerDemoCommands } from './commands/demo.command';
 import { registerFederationCommands } from './commands/federation.command';
+import { registerKafkaCommands } from './commands/kafka.command';
 import { registerPkiCommands } from './commands/pki.command';
 import { registerRulesCommands } from './commands/rules.command';
 import { registerUpCommands } from './commands/up.command';
@@ -24,6 +25,7 @@ const REGISTRATIONS: ReadonlyArray<(program: Command, out: Output) => void> = [
   registerUpCommands,
   registerDemoCommands,
   registerAdapterCommands,
+  registerKafkaCommands,
 ];
 
 export function buildProgram(out: Output): Command {

@@ -21,6 +21,7 @@ export {
   AUDIT_EVENT_TYP,
   AUDIT_TOPIC,
   HEADERS,
+  ADAPTER_GROUP_PREFIX,
   adapterGroup,
   gatewayReplyGroup,
   replyTopic,

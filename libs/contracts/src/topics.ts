@@ -23,10 +23,13 @@ export function replyTopic(gatewayInstance: string): string {
   return `kopir.reply.${gatewayInstance}`;
 }
 
+/** The prefix every adapter consumer group starts with (Kafka ACLs grant the gateway's lag reading by it). */
+export const ADAPTER_GROUP_PREFIX = 'kopir-adapter-';
+
 /** Consumer group of one provider system's adapters (the adapter SDK's default): its instances share the partitions. */
 export function adapterGroup(system: string): string {
   const { agency, system: name } = parseSystemId(system);
-  return `kopir-adapter-${agency}-${name}`;
+  return `${ADAPTER_GROUP_PREFIX}${agency}-${name}`;
 }
 
 /** Consumer group of one gateway instance's reply topic. */

@@ -23,3 +23,13 @@ export {
   type RequestHandler,
 } from './request.consumer';
 export { ensureTopics, type TopicSpec } from './topics';
+export {
+  kafkaAccessPlan,
+  kafkaProvisionScript,
+  type KafkaAccessOptions,
+  type KafkaAccessPlan,
+  type KafkaAcl,
+  type KafkaOperation,
+  type KafkaPrincipals,
+  type ProvisionScriptOptions,
+} from './kafka-access';
