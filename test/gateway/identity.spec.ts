@@ -1,7 +1,8 @@
 /**
  * The gateway's door against forged identities, in-process (startGateway) over real mutual TLS with the embedded
  * broker and an adapter written here: an expired client certificate (refused at the handshake, counted), a valid
- * certificate of the intranet CA that is not the one the federation registers for the system (certificate pinning),
+ * certificate of the intranet CA that is not the one the federation registers for the system (certificate pinning, on
+ * the relay and on the catalog),
  * and algorithm confusion on Kopir-Signature (RFC 8725 §2.1, §3.1: HS256 keyed with the system's public key, and a
  * header claiming another asymmetric algorithm). The success path runs first, so each refusal is the rule's doing;
  * `kopir call` is run against the same gateway.
@@ -195,6 +196,36 @@ describe('gateway identity: expired and unregistered certificates, algorithm con
     const answer = await raw(unregistered, validSignature);
     expect(answer.status).toBe(401);
     expect(answer.json.code).toBe('client_certificate_invalid');
+  });
+
+  it('shows the catalog and a service description only to the registered certificate, not to another of the CA', async () => {
+    const get = (tls: Tls, path: string): Promise<RawAnswer> =>
+      new Promise<RawAnswer>((resolve, reject) => {
+        const req = request(
+          `${gateway.url}${path}`,
+          { ca: readFileSync(paths.chain), cert: tls.cert, key: tls.key, agent: false },
+          (res) => {
+            let text = '';
+            res.on('data', (c: Buffer) => (text += c.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : {} }));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    const listed = await get(registered, '/r1/catalog');
+    expect(listed.status).toBe(200);
+    expect((listed.json.services as unknown[]).length).toBeGreaterThan(0);
+    expect((await get(registered, `/r1/catalog/${SERVICE}`)).status).toBe(200);
+    // The same system name, another certificate: its rules, purposes, fields and schemas are not shown.
+    for (const path of ['/r1/catalog', `/r1/catalog/${SERVICE}`]) {
+      const refused = await get(unregistered, path);
+      expect({ path, status: refused.status, code: refused.json.code }).toEqual({
+        path,
+        status: 401,
+        code: 'client_certificate_invalid',
+      });
+    }
   });
 
   it('refuses HS256 keyed with the system’s public key (algorithm confusion), over the exact signed payload', async () => {

@@ -2,7 +2,6 @@ import { Controller, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestj
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { TLSSocket } from 'node:tls';
 import { CatalogService } from '../catalog/catalog.service';
-import { TrustStore } from '@kopir/pki';
 import { RelayService } from './relay.service';
 
 /** The consumer-facing routes; each is a one-liner over RelayService or CatalogService. */
@@ -11,7 +10,6 @@ export class RelayController {
   constructor(
     @Inject(RelayService) private readonly relay: RelayService,
     @Inject(CatalogService) private readonly catalog: CatalogService,
-    @Inject(TrustStore) private readonly trust: TrustStore,
   ) {}
 
   @Post(':agency/:system/:service')
@@ -50,7 +48,6 @@ export class RelayController {
   }
 
   private client(request: FastifyRequest): string {
-    const identity = this.trust.identify(request.raw.socket as TLSSocket);
-    return identity.kind === 'system' ? identity.system : `${identity.kind}:unlisted`;
+    return this.relay.caller(request.raw.socket as TLSSocket);
   }
 }

@@ -124,6 +124,24 @@ export class RelayService {
   }
 
   /**
+   * The system calling on this connection: its verified TLS client certificate (chain, CRL, expiry) must name a system
+   * and be the certificate the federation pins for it (`tlsCertificateSha256`). Another certificate the CA issued for
+   * the same name (superseded, or issued by whoever holds the CA key) identifies nobody: the federation, not the CA,
+   * says who may read which registry. Every route that answers a system (relay, catalog, OpenAPI) asks here.
+   */
+  caller(socket: TLSSocket, view: FederationView = this.federation()): string {
+    const identity = this.trust.identify(socket);
+    if (identity.kind !== 'system') {
+      throw new KopirError('client_certificate_invalid', 'The certificate does not identify a system');
+    }
+    const system = view.index.systemByTlsFingerprint(identity.fingerprint);
+    if (system?.id !== identity.system) {
+      throw new KopirError('client_certificate_invalid', 'The certificate is not registered for this system');
+    }
+    return system.id;
+  }
+
+  /**
    * Audits a refusal the HTTP layer made before the relay ran (a body over the limit, a body that is not JSON), so
    * that every refused call to a service is on the record, as DESIGN.md step 2 says. Who called comes from the TLS
    * certificate; nothing else is checked. Returns the refusal's audit receipt, or undefined when the audit log did
@@ -133,10 +151,9 @@ export class RelayService {
     const started = performance.now();
     const facts = factsOf(request.serviceId, requestHeaders(request.headers));
     try {
-      const identity = this.trust.identify(request.socket);
-      if (identity.kind === 'system') facts.client = identity.system;
+      facts.client = this.caller(request.socket);
     } catch {
-      // No valid certificate on this connection: recorded as unidentified.
+      // No valid, registered certificate on this connection: recorded as unidentified.
     }
     await this.auditRefusal(facts, error, started);
     this.count(facts, error.code, started);
@@ -157,15 +174,8 @@ export class RelayService {
   private async run(request: RelayRequest, facts: Facts, clock: PhaseClock, h: RequestHeaders): Promise<RelayAnswer> {
     // 1. Who is calling: the verified TLS client certificate, registered for this system in the federation.
     const view = this.federation();
-    const identity = this.trust.identify(request.socket);
-    if (identity.kind !== 'system') {
-      throw new KopirError('client_certificate_invalid', 'The certificate does not identify a system');
-    }
-    const system = view.index.systemByTlsFingerprint(identity.fingerprint);
-    if (system?.id !== identity.system) {
-      throw new KopirError('client_certificate_invalid', 'The certificate is not registered for this system');
-    }
-    facts.client = system.id;
+    const client = this.caller(request.socket, view);
+    facts.client = client;
 
     // 2. What was asked, signed by the system's signing key; fresh and not replayed. The path is signed as sent and
     // the service is read from it decoded: only one spelling is accepted, so the envelope's service id always
@@ -200,7 +210,7 @@ export class RelayService {
         requestId: h.requestId,
         body: request.body,
       },
-      (kid) => view.index.signingKey(system.id, kid),
+      (kid) => view.index.signingKey(client, kid),
       { maxAgeSeconds: this.options.maxAgeSeconds, clockSkewSeconds: this.options.clockSkewSeconds },
     );
 
@@ -208,11 +218,11 @@ export class RelayService {
     const service = view.index.service(request.serviceId);
     if (!service) throw new KopirError('service_unknown', `No service ${request.serviceId} in the federation`);
     const requested = parseFields(h.header('kopir-fields'));
-    const decision = view.policy.decide(system.id, service.id, h.purpose, requested, Date.now());
+    const decision = view.policy.decide(client, service.id, h.purpose, requested, Date.now());
     if (!decision.allowed) throw denial(decision, facts);
     // Replay after the access decision: the guard's memory is bounded (fail closed when full), so only requests a
     // rule allows, within its quota, may take a place in it; a system with no rule cannot fill it for everyone.
-    this.replay.check(system.id, h.requestId, verified.issuedAt);
+    this.replay.check(client, h.requestId, verified.issuedAt);
     facts.rule = decision.rule.id;
 
     // 4. The body: JSON, and valid against the service's request schema.
@@ -242,7 +252,7 @@ export class RelayService {
     const envelope = await signEnvelope(
       {
         requestId: h.requestId,
-        client: system.id,
+        client,
         service: service.id,
         purpose: h.purpose,
         subject: h.subject,
