@@ -167,7 +167,7 @@ export class RelayService {
       Object.assign(error, { auditReceipt: event.eventId });
     } catch {
       // The refusal stands either way; the missing record shows as a gap in the metrics and the logs.
-      this.metrics.requests.inc({ client: facts.client, service: facts.service, code: 'audit_unavailable' });
+      this.metrics.requests.inc({ client: facts.client, service: this.serviceLabel(facts), code: 'audit_unavailable' });
     }
   }
 
@@ -345,11 +345,26 @@ export class RelayService {
   }
 
   private count(facts: Facts, code: string, started: number): void {
-    this.metrics.requests.inc({ client: facts.client, service: facts.service, code });
+    const service = this.serviceLabel(facts);
+    this.metrics.requests.inc({ client: facts.client, service, code });
     this.metrics.latency.observe(
-      { service: facts.service, outcome: code === 'ok' ? 'ok' : 'error' },
+      { service, outcome: code === 'ok' ? 'ok' : 'error' },
       (performance.now() - started) / 1000,
     );
+  }
+
+  /**
+   * The service as a metric label: its id when the federation in force defines it, else `unknown`. The path is the
+   * caller's choice, and every label value is a time series the gateway keeps for good: naming made-up services would
+   * let anyone able to connect grow the gateway's memory (and /metrics) without bound. The audit record keeps the
+   * path as asked. Clients are bounded already (a pinned system, or `unidentified`).
+   */
+  private serviceLabel(facts: Facts): string {
+    try {
+      return this.federation().index.service(facts.service) === undefined ? 'unknown' : facts.service;
+    } catch {
+      return 'unknown';
+    }
   }
 }
 
