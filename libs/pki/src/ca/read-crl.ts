@@ -34,11 +34,7 @@ export async function readCrls(pem: string, issuers: readonly X509Certificate[],
   let nextUpdate: Date | undefined;
   for (const block of blocks) {
     const crl = new x509.X509Crl(block.replace(/X509 CRL/g, 'CRL'));
-    const issuer = issuers.find((c) => new x509.X509Certificate(c.raw).subject === crl.issuer);
-    if (!issuer) throw new KeyMaterialInvalidError(`CRL of unknown issuer ${crl.issuer}`);
-    if (!(await crl.verify({ publicKey: new x509.X509Certificate(issuer.raw) }))) {
-      throw new KeyMaterialInvalidError(`CRL of ${crl.issuer} has a bad signature`);
-    }
+    await verifiedIssuer(crl, issuers);
     if (crl.nextUpdate && crl.nextUpdate.getTime() < now.getTime()) {
       throw new KeyMaterialInvalidError(`CRL of ${crl.issuer} is stale (nextUpdate ${crl.nextUpdate.toISOString()})`);
     }
@@ -46,6 +42,25 @@ export async function readCrls(pem: string, issuers: readonly X509Certificate[],
     for (const entry of crl.entries) revoked.add(normalizeSerial(entry.serialNumber));
   }
   return { revoked, nextUpdate };
+}
+
+/**
+ * The CA among `issuers` whose key signed `crl`. Several CAs can share the CRL's issuer name: an issuing CA rotated
+ * under the same DN keeps the old one in chain.pem until its last leaf expires (certs/README.md), so the name alone
+ * does not pick the key. Every CA of that name is tried, the one whose subjectKeyIdentifier equals the CRL's
+ * authorityKeyIdentifier (RFC 5280 §5.2.1, §4.2.1.2) first.
+ */
+async function verifiedIssuer(crl: x509.X509Crl, issuers: readonly X509Certificate[]): Promise<x509.X509Certificate> {
+  const named = issuers.map((c) => new x509.X509Certificate(c.raw)).filter((c) => c.subject === crl.issuer);
+  if (named.length === 0) throw new KeyMaterialInvalidError(`CRL of unknown issuer ${crl.issuer}`);
+  const aki = crl.getExtension(x509.AuthorityKeyIdentifierExtension)?.keyId?.toLowerCase();
+  const ski = (c: x509.X509Certificate): string | undefined =>
+    c.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId?.toLowerCase();
+  const ordered = [...named.filter((c) => aki !== undefined && ski(c) === aki), ...named.filter((c) => ski(c) !== aki)];
+  for (const candidate of ordered) {
+    if (await crl.verify({ publicKey: candidate })) return candidate;
+  }
+  throw new KeyMaterialInvalidError(`CRL of ${crl.issuer} has a bad signature`);
 }
 
 /**
