@@ -61,7 +61,7 @@ export {
   type PeerPrincipal,
 } from './identity/identity-from-peer-certificate';
 export { escapeRfc2253, kafkaPrincipal } from './identity/kafka-principal';
-export { readCrls, revokedSerialsFromCrl, splitCrls, type CrlState } from './ca/read-crl';
+export { readCrls, revokedSerialsFromCrl, splitCrls, type CrlInfo, type CrlState } from './ca/read-crl';
 export { readTlsFiles, type TlsFiles, type TlsMaterial } from './tls/read-tls-files';
 export { SESSION_TICKET_LIFETIME_SECONDS, TrustStore, type TrustStoreOptions } from './tls/trust-store';
 export { DEFAULT_HANDSHAKE_TIMEOUT_MS, limitConnectionsPerAddress } from './tls/connection-guard';

@@ -1,4 +1,4 @@
-import type { X509Certificate } from 'node:crypto';
+import { createHash, type X509Certificate } from 'node:crypto';
 import { KeyMaterialInvalidError } from '../errors';
 import { x509 } from '../lib/x509';
 import { normalizeSerial } from './certificate-authority';
@@ -9,6 +9,24 @@ export interface CrlState {
   readonly revoked: Set<string>;
   /** The earliest nextUpdate among the CRLs: after it, TLS stacks refuse every certificate the CRLs cover. */
   readonly nextUpdate: Date | undefined;
+  /** Each CRL read, in file order: who issued it and where it stands in its issuer's sequence. */
+  readonly crls: readonly CrlInfo[];
+}
+
+/** One verified CRL's place in its issuer's sequence, for refusing an older CRL put back (RFC 5280 §5.2.3). */
+export interface CrlInfo {
+  /** The CRL's issuer name. */
+  readonly issuer: string;
+  /**
+   * SHA-256 (hex) of the public key (SPKI DER) that signed the CRL: its numbering belongs to that CA, so two CAs of
+   * the same name (a rotated issuing CA) each have their own.
+   */
+  readonly issuerKey: string;
+  /** The cRLNumber extension (RFC 5280 §5.2.3), undefined when the CRL has none. */
+  readonly crlNumber: bigint | undefined;
+  readonly thisUpdate: Date;
+  /** SHA-256 (hex) of the CRL's DER. */
+  readonly digest: string;
 }
 
 /**
@@ -32,16 +50,41 @@ export async function readCrls(pem: string, issuers: readonly X509Certificate[],
   if (blocks.length === 0) throw new KeyMaterialInvalidError('No CRL in the given PEM');
   const revoked = new Set<string>();
   let nextUpdate: Date | undefined;
+  const crls: CrlInfo[] = [];
   for (const block of blocks) {
     const crl = new x509.X509Crl(block.replace(/X509 CRL/g, 'CRL'));
-    await verifiedIssuer(crl, issuers);
+    const issuer = await verifiedIssuer(crl, issuers);
     if (crl.nextUpdate && crl.nextUpdate.getTime() < now.getTime()) {
       throw new KeyMaterialInvalidError(`CRL of ${crl.issuer} is stale (nextUpdate ${crl.nextUpdate.toISOString()})`);
     }
     if (crl.nextUpdate && (!nextUpdate || crl.nextUpdate < nextUpdate)) nextUpdate = crl.nextUpdate;
     for (const entry of crl.entries) revoked.add(normalizeSerial(entry.serialNumber));
+    crls.push({
+      issuer: crl.issuer,
+      issuerKey: sha256(issuer.publicKey.rawData),
+      crlNumber: crlNumberOf(crl),
+      thisUpdate: crl.thisUpdate,
+      digest: sha256(crl.rawData),
+    });
   }
-  return { revoked, nextUpdate };
+  return { revoked, nextUpdate, crls };
+}
+
+function sha256(data: ArrayBuffer): string {
+  return createHash('sha256').update(Buffer.from(data)).digest('hex');
+}
+
+/** The cRLNumber (RFC 5280 §5.2.3: a non-negative INTEGER of at most 20 octets), or undefined when absent. */
+function crlNumberOf(crl: x509.X509Crl): bigint | undefined {
+  const extension = crl.getExtension('2.5.29.20');
+  if (!extension) return undefined;
+  const der = Buffer.from(extension.value);
+  // INTEGER, short-form length (20 octets at most), content: X.690 §8.3.
+  const length = der[1] ?? 0;
+  if (der[0] !== 0x02 || length < 1 || length > 21 || der.length !== 2 + length || (der[2] ?? 0) & 0x80) {
+    throw new KeyMaterialInvalidError(`CRL of ${crl.issuer} has a malformed cRLNumber`);
+  }
+  return BigInt(`0x${der.subarray(2).toString('hex')}`);
 }
 
 /**

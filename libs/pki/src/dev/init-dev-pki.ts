@@ -5,6 +5,7 @@ import { createIssuingCa, createRootCa } from '../ca/create-ca';
 import { certificateFingerprint } from '../keys/fingerprint';
 import { generateKeyPair, type KeyType } from '../keys/generate-key-pair';
 import { loadPrivateKey, privateKeyToPem, publicKeyToPem } from '../keys/load-key';
+import { writeAtomic } from '../lib/write-atomic';
 import {
   REFERENCE_KAFKA_BROKERS,
   REFERENCE_KAFKA_CLIENTS,
@@ -13,7 +14,7 @@ import {
   devPkiPaths,
   type KeyFiles,
 } from './dev-pki-paths';
-import { PkiDirectory, writeAtomic } from './pki-directory';
+import { PkiDirectory } from './pki-directory';
 
 /** Options of {@link initDevPki}. */
 export interface InitDevPkiOptions {

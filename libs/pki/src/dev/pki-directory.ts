@@ -1,6 +1,6 @@
 import { X509Certificate, createPublicKey, type KeyObject } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, relative, sep } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { relative, sep } from 'node:path';
 import { isSystemId, type SystemId } from '@kopir/contracts';
 import { normalizeSerial, type CertificateAuthority, type IssuedCertificate } from '../ca/certificate-authority';
 import { createCrl, type RevocationReason } from '../ca/create-crl';
@@ -10,6 +10,7 @@ import { KeyMaterialInvalidError } from '../errors';
 import { exportPkcs12 } from '../keys/export-pkcs12';
 import { generateKeyPair, type KeyType } from '../keys/generate-key-pair';
 import { loadPrivateKey, privateKeyToPem } from '../keys/load-key';
+import { writeAtomic } from '../lib/write-atomic';
 import {
   KAFKA_CONTAINER_CERTS,
   KAFKA_TOOLS_CLIENT,
@@ -69,18 +70,6 @@ export function kafkaClientProperties(paths: DevPkiPaths, mount = KAFKA_CONTAINE
     'ssl.enabled.protocols=TLSv1.3,TLSv1.2',
     '',
   ].join('\n');
-}
-
-/**
- * Writes a file atomically (temp file + rename, so a reader never sees half a key) with `mode`: 0600 for private
- * keys, 0644 for certificates, CRLs and public keys.
- */
-export function writeAtomic(path: string, content: string, mode: number): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, content, { mode });
-  chmodSync(temp, mode);
-  renameSync(temp, path);
 }
 
 function describe(subject: string): string {

@@ -2,8 +2,10 @@ import { X509Certificate, createHash, randomBytes } from 'node:crypto';
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { SecureContextOptions, TLSSocket } from 'node:tls';
 import { KopirError } from '@kopir/contracts';
-import { readCrls, splitCrls } from '../ca/read-crl';
+import { readCrls, splitCrls, type CrlState } from '../ca/read-crl';
+import { KeyMaterialInvalidError } from '../errors';
 import { identityFromPeerCertificate, type PeerIdentity } from '../identity/identity-from-peer-certificate';
+import { crlRollback, raiseCrlFloor, readCrlFloor, writeCrlFloor, type CrlFloor } from './crl-floor';
 
 export interface TrustStoreOptions {
   readonly cert: string;
@@ -12,6 +14,12 @@ export interface TrustStoreOptions {
   readonly crl: string;
   readonly minVersion: 'TLSv1.3' | 'TLSv1.2';
   readonly logger: { log(message: string): void; warn(message: string): void };
+  /**
+   * Where to keep, across restarts, the newest CRL accepted from each CA (its cRLNumber, thisUpdate and digest), so
+   * that an older CRL put back while the service was down is refused at start too. Read at start, rewritten
+   * atomically after every CRL accepted. Without it the floor starts from the CRL found at start.
+   */
+  readonly crlStateFile?: string;
 }
 
 /**
@@ -38,6 +46,10 @@ export class TrustStore {
   private revoked: ReadonlySet<string> = new Set();
   private nextUpdate: Date | undefined;
   private generation = 0;
+  /** The newest CRL accepted from each CA: a reload must not go below it (see crl-floor.ts). */
+  private floor: CrlFloor = new Map();
+  /** The CAs (by key) whose CRLs are in force: a reload must keep a CRL for each. */
+  private inForce: readonly string[] = [];
   private readonly anchors: X509Certificate[];
   private readonly intermediates: X509Certificate[];
   private readonly identities = new WeakMap<TLSSocket, CachedIdentity>();
@@ -59,7 +71,16 @@ export class TrustStore {
 
   static async open(options: TrustStoreOptions): Promise<TrustStore> {
     const store = new TrustStore(options);
-    ({ revoked: store.revoked, nextUpdate: store.nextUpdate } = await readCrls(store.crlPem, store.issuers()));
+    const state = await readCrls(store.crlPem, store.issuers());
+    if (options.crlStateFile !== undefined) store.floor = readCrlFloor(options.crlStateFile);
+    const rollback = crlRollback(store.floor, state.crls);
+    if (rollback !== undefined) {
+      throw new KeyMaterialInvalidError(
+        `CRL ${options.crl} refused: ${rollback}. Publish the current CRL there` +
+          (options.crlStateFile ? ` (the newest accepted are recorded in ${options.crlStateFile})` : ''),
+      );
+    }
+    store.accept(store.crlPem, state);
     return store;
   }
 
@@ -107,21 +128,38 @@ export class TrustStore {
       pem = readFileSync(this.options.crl, 'utf8');
       if (pem === this.crlPem) return;
       state = await readCrls(pem, this.issuers());
+      // Checked after the await and accepted without another: two overlapping reloads cannot both pass against the
+      // same floor and leave the older CRL in force.
+      const rollback = crlRollback(this.floor, state.crls, this.inForce);
+      if (rollback !== undefined) throw new KeyMaterialInvalidError(rollback);
     } catch (error) {
-      // A torn or forged CRL is refused; the previous one stays in force.
+      // A torn, forged or older CRL is refused; the previous one stays in force.
       this.options.logger.warn(
         `CRL ${this.options.crl} refused, keeping the previous one: ${(error as Error).message}`,
       );
       return;
     }
-    this.crlPem = pem;
-    this.revoked = state.revoked;
-    this.nextUpdate = state.nextUpdate;
-    this.generation++;
+    try {
+      this.accept(pem, state);
+    } catch (error) {
+      // The CRL is valid and newer: serving it matters more than remembering it across a restart.
+      this.options.logger.warn(`CRL state file not written: ${(error as Error).message}`);
+    }
     this.onReload?.(this.secureContextOptions());
     this.options.logger.log(
       `CRL reloaded: ${state.revoked.size} revoked certificates, valid until ${state.nextUpdate?.toISOString() ?? '(no nextUpdate)'}`,
     );
+  }
+
+  /** Puts a verified CRL in force and raises the floor (saved last: a failed write leaves the CRL in force). */
+  private accept(pem: string, state: CrlState): void {
+    this.crlPem = pem;
+    this.revoked = state.revoked;
+    this.nextUpdate = state.nextUpdate;
+    this.floor = raiseCrlFloor(this.floor, state.crls);
+    this.inForce = state.crls.map((c) => c.issuerKey);
+    this.generation++;
+    if (this.options.crlStateFile !== undefined) writeCrlFloor(this.options.crlStateFile, this.floor);
   }
 
   /** When the CRL in force stops being valid (its earliest nextUpdate), for the expiry metric. */
