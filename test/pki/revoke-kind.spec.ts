@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CERTIFICATE_KINDS, devPkiPaths } from '@kopir/pki';
+import { CERTIFICATE_KINDS, PkiDirectory, devPkiPaths } from '@kopir/pki';
 import { runCli } from '../../apps/cli/src/cli';
 import { captureOutput } from '../../apps/cli/src/output';
 
@@ -110,6 +110,61 @@ describe('kopir pki revoke --kind', () => {
     );
     expect(verifies(paths, system.tls.cert).ok).toBe(false);
     expect(verifies(paths, system.signing.cert).ok).toBe(false);
+  });
+
+  it('revokes by name an officer and a Kafka client whose names read as hex', async () => {
+    expect(await runCli(['pki', 'issue', '--officer', 'ada', '--dir', dir], captureOutput())).toBe(0);
+    expect(await runCli(['pki', 'issue', '--kafka', 'cafe', '--dir', dir], captureOutput())).toBe(0);
+    const ada = paths.officer('ada').cert;
+    const cafe = paths.kafkaClient('cafe').cert;
+    for (const [name, kind, cert] of [
+      ['ada', 'officer', ada],
+      ['cafe', 'kafka-client', cafe],
+    ] as const) {
+      const io = captureOutput();
+      expect(await runCli(['pki', 'revoke', name, '--dir', dir], io)).toBe(0);
+      expect(io.out.match(/^revoked .*$/gm)).toEqual([`revoked ${serialOf(cert)}  ${kind}  ${name}`]);
+      expect(verifies(paths, cert).output).toContain('certificate revoked');
+    }
+  });
+
+  it('refuses a target that is the serial of one certificate and the name of another, revoking neither', async () => {
+    expect(await runCli(['pki', 'issue', '--officer', 'bead', '--dir', dir], captureOutput())).toBe(0);
+    // A registry entry whose serial reads like a name, as one imported from a CA with short serials would be (this
+    // PKI's own serials start with a digit, which no name does).
+    const legacy = PkiDirectory.open(dir);
+    legacy.record({
+      serial: 'bead',
+      kind: 'kafka-client',
+      name: 'legacy',
+      subject: 'CN=legacy, OU=kafka-clients',
+      fingerprint: '00',
+      notBefore: new Date().toISOString(),
+      notAfter: new Date(Date.now() + 86_400_000).toISOString(),
+      file: 'kafka/legacy/tls.pem',
+    });
+    const bead = paths.officer('bead').cert;
+    const before = crlSerials(paths.issuingCrl);
+
+    const io = captureOutput();
+    expect(await runCli(['pki', 'revoke', 'bead', '--dir', dir], io)).toBe(1);
+    expect(io.err).toContain(
+      "kopir: 'bead' is both the serial of kafka-client 'legacy' and the name of officer 'bead': give the serial " +
+        "with colons (be:ad) to revoke by serial, or the other certificate's serial or --kind to revoke by name " +
+        '[request_invalid]',
+    );
+    expect(crlSerials(paths.issuingCrl)).toEqual(before);
+    expect(verifies(paths, bead).ok).toBe(true);
+
+    const bySerial = captureOutput();
+    expect(await runCli(['pki', 'revoke', 'be:ad', '--dir', dir], bySerial)).toBe(0);
+    expect(bySerial.out.match(/^revoked .*$/gm)).toEqual(['revoked bead  kafka-client  legacy']);
+    expect(verifies(paths, bead).ok).toBe(true);
+
+    const byName = captureOutput();
+    expect(await runCli(['pki', 'revoke', 'bead', '--kind', 'officer', '--dir', dir], byName)).toBe(0);
+    expect(byName.out.match(/^revoked .*$/gm)).toEqual([`revoked ${serialOf(bead)}  officer  bead`]);
+    expect(verifies(paths, bead).output).toContain('certificate revoked');
   });
 
   it('says in its help that without --kind every certificate of the name is revoked', async () => {

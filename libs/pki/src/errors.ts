@@ -16,3 +16,13 @@ export class KeyMaterialInvalidError extends KopirError {
     super('request_invalid', message, options);
   }
 }
+
+/**
+ * A revocation target reads as a serial of one certificate and as the name of another (an officer or Kafka client
+ * named like hex, e.g. `cafe`): revoking either could be the wrong one, so neither is.
+ */
+export class RevocationTargetAmbiguousError extends KopirError {
+  constructor(message: string, options: KopirErrorOptions = {}) {
+    super('request_invalid', message, options);
+  }
+}

@@ -37,7 +37,7 @@ export {
   type InitDevPkiResult,
 } from './dev/init-dev-pki';
 export { PkiDirectory, kafkaClientProperties, type CertificateRecord } from './dev/pki-directory';
-export { ClientCertificateInvalidError, KeyMaterialInvalidError } from './errors';
+export { ClientCertificateInvalidError, KeyMaterialInvalidError, RevocationTargetAmbiguousError } from './errors';
 export { certificateFingerprint } from './keys/fingerprint';
 export {
   KEY_TYPES,

@@ -6,7 +6,7 @@ import { normalizeSerial, type CertificateAuthority, type IssuedCertificate } fr
 import { createCrl, type RevocationReason } from '../ca/create-crl';
 import { issueCertificate } from '../ca/issue-certificate';
 import type { CertificateKind, CertificateProfile } from '../ca/profiles';
-import { KeyMaterialInvalidError } from '../errors';
+import { KeyMaterialInvalidError, RevocationTargetAmbiguousError } from '../errors';
 import { exportPkcs12 } from '../keys/export-pkcs12';
 import { generateKeyPair, type KeyType } from '../keys/generate-key-pair';
 import { loadPrivateKey, privateKeyToPem } from '../keys/load-key';
@@ -70,6 +70,11 @@ export function kafkaClientProperties(paths: DevPkiPaths, mount = KAFKA_CONTAINE
     'ssl.enabled.protocols=TLSv1.3,TLSv1.2',
     '',
   ].join('\n');
+}
+
+/** `cafe` as `ca:fe`: the spelling of a serial that no name can have. */
+function withColons(serial: string): string {
+  return (serial.match(/^.(?=(..)*$)|../g) ?? [serial]).join(':');
 }
 
 function describe(subject: string): string {
@@ -253,22 +258,34 @@ export class PkiDirectory {
   /**
    * Revokes by serial (hex, any case, colons allowed) or by name, then regenerates the CRL. A name revokes every
    * unrevoked certificate of that name (a system id its TLS and signing certificates; `gateway` its TLS server and
-   * its Kafka client certificate) unless `kind` narrows it to one kind.
+   * its Kafka client certificate) unless `kind` narrows it to one kind. A target that reads as hex (`ada`, `cafe`)
+   * is matched both ways, as names may be hex too; one with a colon is a serial only (no name holds a colon).
    *
    * @returns the revoked records (empty when nothing unrevoked matched).
+   * @throws RevocationTargetAmbiguousError when the target is the serial of one certificate and the name of another.
    */
   async revoke(
     target: string,
     options: { kind?: CertificateKind; reason?: RevocationReason; now?: Date } = {},
   ): Promise<CertificateRecord[]> {
+    const ofKind = (c: CertificateRecord): boolean => options.kind === undefined || c.kind === options.kind;
     const serial = /^[0-9a-fA-F:]+$/.test(target) ? normalizeSerial(target) : undefined;
+    const bySerial = this.registry.certificates.filter((c) => serial !== undefined && c.serial === serial && ofKind(c));
+    const byName = target.includes(':') ? [] : this.registry.certificates.filter((c) => c.name === target && ofKind(c));
+    const serialOf = bySerial.find((s) => byName.some((n) => n !== s));
+    const nameOf = byName.find((n) => n !== serialOf);
+    if (serialOf && nameOf) {
+      throw new RevocationTargetAmbiguousError(
+        `'${target}' is both the serial of ${serialOf.kind} '${serialOf.name}' and the name of ${nameOf.kind} ` +
+          `'${nameOf.name}': give the serial with colons (${withColons(serialOf.serial)}) to revoke by serial, or ` +
+          `the other certificate's serial or --kind to revoke by name`,
+      );
+    }
+    const matched = new Set([...bySerial, ...byName]);
     const now = options.now ?? new Date();
     const revoked: CertificateRecord[] = [];
     this.registry.certificates = this.registry.certificates.map((c) => {
-      const matches =
-        (serial !== undefined ? c.serial === serial : c.name === target) &&
-        (options.kind === undefined || c.kind === options.kind);
-      if (!matches || c.revokedAt !== undefined || c.kind === 'root-ca' || c.kind === 'issuing-ca') return c;
+      if (!matched.has(c) || c.revokedAt !== undefined || c.kind === 'root-ca' || c.kind === 'issuing-ca') return c;
       const updated = { ...c, revokedAt: now.toISOString(), reason: options.reason ?? 'cessationOfOperation' };
       revoked.push(updated);
       return updated;
