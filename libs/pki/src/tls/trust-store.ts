@@ -3,7 +3,7 @@ import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { SecureContextOptions, TLSSocket } from 'node:tls';
 import { KopirError } from '@kopir/contracts';
 import { readCrls, splitCrls, type CrlState } from '../ca/read-crl';
-import { KeyMaterialInvalidError } from '../errors';
+import { ClientCertificateInvalidError, KeyMaterialInvalidError } from '../errors';
 import { identityFromPeerCertificate, type PeerIdentity } from '../identity/identity-from-peer-certificate';
 import { crlRollback, raiseCrlFloor, readCrlFloor, writeCrlFloor, type CrlFloor } from './crl-floor';
 
@@ -45,6 +45,8 @@ export class TrustStore {
   private crlPem: string;
   private revoked: ReadonlySet<string> = new Set();
   private nextUpdate: Date | undefined;
+  /** {@link nextUpdate} in ms (Infinity without one): one comparison per request in {@link identify}. */
+  private crlExpiresAt = Number.POSITIVE_INFINITY;
   private generation = 0;
   /** The newest CRL accepted from each CA: a reload must not go below it (see crl-floor.ts). */
   private floor: CrlFloor = new Map();
@@ -156,6 +158,7 @@ export class TrustStore {
     this.crlPem = pem;
     this.revoked = state.revoked;
     this.nextUpdate = state.nextUpdate;
+    this.crlExpiresAt = state.nextUpdate?.getTime() ?? Number.POSITIVE_INFINITY;
     this.floor = raiseCrlFloor(this.floor, state.crls);
     this.inForce = state.crls.map((c) => c.issuerKey);
     this.generation++;
@@ -184,11 +187,24 @@ export class TrustStore {
     return [...this.anchors, ...this.intermediates];
   }
 
-  /** The verified identity of the client on this connection (cached per connection and CRL generation). */
+  /**
+   * The verified identity of the client on this connection (cached per connection and CRL generation).
+   *
+   * @throws ClientCertificateInvalidError when the connection's certificate is not (or no longer) valid, or when the
+   *   CRL in force is past its nextUpdate: revocation can then not be checked, and a keep-alive connection or a resumed
+   *   session must not keep what a new handshake is refused (OpenSSL's "CRL has expired").
+   */
   identify(socket: TLSSocket): PeerIdentity {
+    const now = Date.now();
+    if (now >= this.crlExpiresAt) {
+      throw new ClientCertificateInvalidError(
+        `The server's CRL expired at ${new Date(this.crlExpiresAt).toISOString()}: no client certificate can be ` +
+          'checked for revocation until a fresh CRL is published',
+      );
+    }
     const cached = this.identities.get(socket);
     // A keep-alive connection outlives nothing: its certificate's expiry applies to every request on it.
-    if (cached && cached.generation === this.generation && cached.identity.notAfter.getTime() > Date.now()) {
+    if (cached && cached.generation === this.generation && cached.identity.notAfter.getTime() > now) {
       return cached.identity;
     }
     const peer = socket.getPeerCertificate(true);
@@ -197,7 +213,7 @@ export class TrustStore {
     }
     const fingerprint = createHash('sha256').update(peer.raw).digest('hex');
     const known = this.byFingerprint.get(fingerprint);
-    if (known && known.generation === this.generation && known.identity.notAfter.getTime() > Date.now()) {
+    if (known && known.generation === this.generation && known.identity.notAfter.getTime() > now) {
       this.identities.set(socket, known);
       return known.identity;
     }
