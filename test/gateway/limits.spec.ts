@@ -1,3 +1,4 @@
+import { connect as netConnect, type Socket } from 'node:net';
 import { connect, type TLSSocket } from 'node:tls';
 import { startGatewayTestBed, type GatewayTestBed } from './gateway-test-bed';
 import { systemTls } from './system-tls';
@@ -118,5 +119,90 @@ describe('gateway: header size, slow clients, connection count', () => {
         await new Promise((r) => setTimeout(r, 100));
       }
     }
+  });
+});
+
+/**
+ * A host that opens TCP connections and never starts TLS must not lock the systems out: the gateway drops a
+ * connection whose handshake is not done within GATEWAY_HANDSHAKE_TIMEOUT (here 1 s; Node's default is 120 s), and
+ * one address holds at most GATEWAY_MAX_CONNECTIONS_PER_ADDRESS (here 2) of the GATEWAY_MAX_CONNECTIONS (here 4),
+ * counted from the TCP accept, before any certificate. The other "hosts" are other loopback addresses (127.0.0.2,
+ * 127.0.0.3: Linux routes all of 127/8 to lo).
+ */
+describe('gateway: connections that never complete a handshake', () => {
+  let bed: GatewayTestBed;
+  const sockets: Socket[] = [];
+
+  beforeAll(async () => {
+    bed = await startGatewayTestBed('handshake-limits', undefined, {
+      GATEWAY_MAX_CONNECTIONS: '4',
+      GATEWAY_MAX_CONNECTIONS_PER_ADDRESS: '2',
+      GATEWAY_HANDSHAKE_TIMEOUT: '1s',
+    });
+  });
+
+  afterEach(() => {
+    for (const socket of sockets.splice(0)) socket.destroy();
+  });
+
+  afterAll(async () => {
+    await bed?.close();
+  });
+
+  /** A TCP connection from `from` that sends nothing; `closed` resolves with what the gateway sent before closing. */
+  async function idle(from: string): Promise<{ closed: Promise<string> }> {
+    const { hostname, port } = new URL(bed.gateway.url);
+    const socket = netConnect({ host: hostname, port: Number(port), localAddress: from });
+    sockets.push(socket);
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+    socket.on('error', () => undefined);
+    const closed = new Promise<string>((resolve) => socket.once('close', () => resolve(received)));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('error', reject);
+    });
+    return { closed };
+  }
+
+  /** A mutual-TLS handshake as psc/front-office from 127.0.0.1: resolves true when it completes. */
+  function handshake(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const socket = connect(systemTls(bed, 'psc/front-office'), () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+      socket.once('close', () => resolve(false));
+    });
+  }
+
+  async function refusedCount(): Promise<number> {
+    const text = await (await fetch(`${bed.gateway.opsUrl}/metrics`)).text();
+    return Number(/^kopir_gateway_connections_refused_total (\d+)/m.exec(text)?.[1] ?? 'NaN');
+  }
+
+  // First, on a gateway with no connection yet: each test's connections are counted out asynchronously when closed.
+  it('drops connections that do not complete a handshake in time, so the slots they held serve systems again', async () => {
+    const held = [await idle('127.0.0.2'), await idle('127.0.0.2'), await idle('127.0.0.3'), await idle('127.0.0.3')];
+    // All GATEWAY_MAX_CONNECTIONS are held by hosts that never started TLS: a system is refused.
+    expect(await handshake()).toBe(false);
+    // The gateway closes them after the handshake timeout (with Node's default this would take two minutes).
+    await Promise.all(held.map((h) => h.closed));
+    const deadline = Date.now() + 10_000;
+    while (!(await handshake())) {
+      if (Date.now() > deadline) throw new Error('no handshake possible after the idle connections were dropped');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+
+  it('closes a third idle connection from one address at once, while a system from another address gets in', async () => {
+    const before = await refusedCount();
+    await idle('127.0.0.2');
+    await idle('127.0.0.2');
+    const third = await idle('127.0.0.2');
+    expect(await third.closed).toBe(''); // closed before TLS: not one byte of a handshake
+    expect(await handshake()).toBe(true);
+    expect(await refusedCount()).toBe(before + 1);
   });
 });

@@ -22,7 +22,13 @@ async function main(): Promise<void> {
   const service = await startAuditService({
     ...config,
     checkpointIntervalMs: config.checkpointInterval,
-    tls: { cert: config.tlsCert, key: config.tlsKey, ca: config.tlsCa, crl: config.tlsCrl },
+    tls: {
+      cert: config.tlsCert,
+      key: config.tlsKey,
+      ca: config.tlsCa,
+      crl: config.tlsCrl,
+      ...(config.tlsCrlState === undefined ? {} : { crlState: config.tlsCrlState }),
+    },
     officers: () => federation.current.document.officers,
     kafka: createKafkaFromSettings(kafkaConfig, 'audit', logger),
     gatewayKey: (kid) => index?.gatewayKey(kid),

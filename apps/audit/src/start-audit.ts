@@ -1,17 +1,21 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { Server } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Kafka } from 'kafkajs';
 import { ed25519Signer, ed25519Verifier, verifierKey } from '@kopir/audit-log';
 import type { Officer } from '@kopir/federation';
-import { TrustStore, loadPrivateKey } from '@kopir/pki';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, TrustStore, limitConnectionsPerAddress, loadPrivateKey } from '@kopir/pki';
 import { AuditModule } from './audit.module';
 import { AuditConsumer } from './consumer/audit.consumer';
 import { LedgerService, type LedgerLogger } from './ledger/ledger.service';
 import { CallerResolver } from './officer/caller-resolver';
 import { OfficerQueryService } from './officer/officer-query.service';
+
+/** Connections one address may hold on the officer API (officers, auditors and a citizen portal's pool). */
+const MAX_CONNECTIONS_PER_ADDRESS = 256;
 
 export interface AuditServiceOptions {
   readonly host: string;
@@ -23,7 +27,14 @@ export interface AuditServiceOptions {
   readonly checkpointIntervalMs: number;
   /** The last signed checkpoint, kept outside the database (see LedgerServiceOptions.witnessFile). */
   readonly witnessFile?: string;
-  readonly tls: { readonly cert: string; readonly key: string; readonly ca: string; readonly crl: string };
+  readonly tls: {
+    readonly cert: string;
+    readonly key: string;
+    readonly ca: string;
+    readonly crl: string;
+    /** Where the newest accepted CRL per CA is recorded (TrustStoreOptions.crlStateFile); unset: in memory only. */
+    readonly crlState?: string;
+  };
   readonly citizenPortals: readonly string[];
   /** The officers of the federation document in force (read per request, so a reload takes effect at once). */
   readonly officers: () => readonly Officer[];
@@ -78,6 +89,7 @@ export async function startAuditService(options: AuditServiceOptions): Promise<R
     key: options.tls.key,
     ca: options.tls.ca,
     crl: options.tls.crl,
+    ...(options.tls.crlState === undefined ? {} : { crlStateFile: options.tls.crlState }),
     minVersion: 'TLSv1.3',
     logger,
   });
@@ -85,11 +97,22 @@ export async function startAuditService(options: AuditServiceOptions): Promise<R
   const queries = new OfficerQueryService(ledger, options.instance ?? 'audit');
 
   // Verification stays on: a client without a certificate of the intranet CA never completes the handshake.
-  const adapter = new FastifyAdapter({ https: trust.secureContextOptions() });
+  // A socket that never completes its handshake is dropped after 10 s (Node's default: 120 s), and one address holds
+  // at most MAX_CONNECTIONS_PER_ADDRESS, so a host that opens sockets and stays silent cannot lock officers out.
+  const adapter = new FastifyAdapter({
+    https: { ...trust.secureContextOptions(), handshakeTimeout: DEFAULT_HANDSHAKE_TIMEOUT_MS },
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AuditModule.forRoot({ callers, queries }), adapter, {
     logger: ['error', 'warn'],
   });
   app.enableShutdownHooks();
+  const server = app.getHttpServer() as Server;
+  limitConnectionsPerAddress(server, MAX_CONNECTIONS_PER_ADDRESS);
+  server.on('tlsClientError', (error: Error, socket: TLSSocket) => {
+    logger.warn(`officer API: TLS handshake refused: ${error.message}`);
+    // A handshake that timed out leaves the socket open (Node only reports it): close it, or it keeps its slot.
+    socket.destroy();
+  });
   await app.listen(options.port, options.host);
   trust.watch((context) => (app.getHttpServer() as Server).setSecureContext(context));
   const address = app.getHttpServer().address();

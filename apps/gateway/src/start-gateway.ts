@@ -20,7 +20,7 @@ import {
 } from '@kopir/contracts';
 import { openFederation, type FederationDocument } from '@kopir/federation';
 import { RequestReplyClient, measureConsumerLag, type LagTarget, type PartitionLag } from '@kopir/messaging';
-import { keyThumbprint, loadPrivateKey } from '@kopir/pki';
+import { TrustStore, keyThumbprint, limitConnectionsPerAddress, loadPrivateKey } from '@kopir/pki';
 import { AuditPublisher } from './audit/audit-publisher';
 import { CatalogService } from './catalog/catalog.service';
 import { compileFederation, type FederationView } from './federation/federation-state';
@@ -28,7 +28,6 @@ import { GatewayModule } from './gateway.module';
 import { GatewayMetrics } from './ops/gateway.metrics';
 import { OpsServer } from './ops/ops.server';
 import { RelayService } from './relay/relay.service';
-import { TrustStore } from '@kopir/pki';
 
 export type GatewayConfig = ConfigOf<typeof gatewayConfigSpec>;
 
@@ -70,6 +69,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     key: config.tlsKey,
     ca: config.tlsCa,
     crl: config.tlsCrl,
+    ...(config.tlsCrlState === undefined ? {} : { crlStateFile: config.tlsCrlState }),
     minVersion: config.tlsMinVersion,
     logger,
   });
@@ -118,6 +118,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     https: {
       ...trust.secureContextOptions(),
       maxHeaderSize: MAX_HEADER_BYTES,
+      // Node's default (120 s) would let a socket that never completes its handshake hold a connection slot that
+      // long; connectionTimeout and requestTimeout below count only from the first byte of HTTP.
+      handshakeTimeout: config.handshakeTimeout,
       // How often Node looks for requests past GATEWAY_CLIENT_TIMEOUT (its default, 30 s, would let one linger twice
       // as long as configured).
       connectionsCheckingInterval: Math.min(1000, config.clientTimeout),
@@ -159,6 +162,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   await app.init();
   const server = app.getHttpServer() as Server;
   server.maxConnections = config.maxConnections;
+  limitConnectionsPerAddress(server, config.maxConnectionsPerAddress, () => metrics.connectionsRefused.inc());
   // Who knocked: noted on the TCP connection, because a refused TLS socket is already closed when Node reports it
   // (its remoteAddress is gone for an expired or revoked certificate, the cases an officer asks about).
   server.prependListener('connection', (raw: Socket & { [PEER]?: string }) => {
@@ -170,6 +174,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     const reason = socket.authorizationError ? ` (${String(socket.authorizationError)})` : '';
     const peer = socket._parent?.[PEER] ?? socket.remoteAddress ?? '?';
     logger.warn(`TLS handshake refused from ${peer}: ${error.message}${reason}`);
+    // A handshake that timed out leaves the socket open (Node only reports it): close it, or it keeps its slot.
+    socket.destroy();
   });
   server.on('secureConnection', (socket: TLSSocket) => {
     metrics.tlsHandshakes.inc({ resumed: String(socket.isSessionReused()) });

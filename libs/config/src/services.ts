@@ -167,6 +167,13 @@ export const auditConfigSpec = {
     default: 'certs/dev/ca/chain.pem',
   }),
   tlsCrl: str('AUDIT_TLS_CRL', { description: 'CRLs of that CA (PEM)', default: 'certs/dev/ca/crl.pem' }),
+  tlsCrlState: optional(
+    str('AUDIT_TLS_CRL_STATE', {
+      description:
+        'file recording the newest CRL accepted per CA, so an older CRL is refused after a restart too ' +
+        '(unset: only while the process runs)',
+    }),
+  ),
   citizenPortals: list('AUDIT_CITIZEN_PORTALS', {
     description: 'systems allowed to call GET /v1/subjects/<iin>/accesses for citizens (comma-separated)',
     default: [],
@@ -251,6 +258,13 @@ export const gatewayConfigSpec = {
     description: 'CRLs of that CA (PEM), reloaded on change',
     default: 'certs/dev/ca/crl.pem',
   }),
+  tlsCrlState: optional(
+    str('GATEWAY_TLS_CRL_STATE', {
+      description:
+        'file recording the newest CRL accepted per CA, so an older CRL is refused after a restart too ' +
+        '(unset: only while the process runs); one per instance',
+    }),
+  ),
   tlsMinVersion: oneOf('GATEWAY_TLS_MIN_VERSION', ['TLSv1.3', 'TLSv1.2'] as const, {
     description: 'lowest TLS version accepted',
     default: 'TLSv1.3',
@@ -293,6 +307,19 @@ export const gatewayConfigSpec = {
     max: 600_000,
   }),
   maxConnections: int('GATEWAY_MAX_CONNECTIONS', { description: 'open connections at most', default: 10_000, min: 1 }),
+  maxConnectionsPerAddress: int('GATEWAY_MAX_CONNECTIONS_PER_ADDRESS', {
+    description:
+      'open connections one client address may hold, counted before TLS (so one host cannot take them all); ' +
+      'behind a load balancer that hides client addresses, set it to GATEWAY_MAX_CONNECTIONS',
+    default: 1000,
+    min: 1,
+  }),
+  handshakeTimeout: duration('GATEWAY_HANDSHAKE_TIMEOUT', {
+    description: 'how long a TLS handshake may take before the connection is dropped',
+    default: 10_000,
+    min: 1000,
+    max: 120_000,
+  }),
   maintenance: bool('GATEWAY_MAINTENANCE', {
     description: 'start in maintenance mode (503 with Retry-After); switch at POST /maintenance/on|off on the ops port',
     default: false,

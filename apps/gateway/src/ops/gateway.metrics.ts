@@ -46,6 +46,12 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly connectionsRefused = new Counter({
+    name: 'kopir_gateway_connections_refused_total',
+    help: 'Connections closed before TLS because their address already held GATEWAY_MAX_CONNECTIONS_PER_ADDRESS',
+    registers: [this.registry],
+  });
+
   readonly tlsHandshakes = new Counter({
     name: 'kopir_gateway_tls_handshakes_total',
     help: 'TLS handshakes completed, by whether they resumed an earlier session (resumed="true") or were full',
