@@ -175,6 +175,26 @@ describe('FederationLoader', () => {
     await expect(loader.load()).rejects.toMatchObject({ refusal: 'rollback' });
   });
 
+  it('records as accepted only a version the service applied, so a restart still finds the one in force acceptable', async () => {
+    const stateFile = join(dir, 'applied.json');
+    publish(await sign(1));
+    const cannotApply = (next: SignedFederation) => {
+      if (next.version === 2) throw new Error('a rule time the compiler refuses');
+    };
+    const options = { path, authorityKey: authority.publicKey, stateFile, logger, clock: () => NOW };
+    const first = new FederationLoader({ ...options, onChange: cannotApply });
+    await first.load();
+    publish(await sign(2));
+    expect(await first.reload()).toBe(false);
+    expect(first.current.version).toBe(1);
+    await first.close();
+
+    // The operator puts version 1 back (version 2 could not be applied) and restarts: version 1 is still acceptable.
+    publish(await sign(1));
+    loader = new FederationLoader(options);
+    await expect(loader.load()).resolves.toMatchObject({ version: 1 });
+  });
+
   it('says the document in force has expired once its time has passed', async () => {
     publish(await sign(1));
     let now = NOW;

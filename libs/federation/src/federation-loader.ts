@@ -61,6 +61,7 @@ export class FederationLoader {
     this.floor = await this.readFloor();
     const next = await this.read();
     this.swap(next);
+    await this.writeFloor(next);
     return next;
   }
 
@@ -94,7 +95,8 @@ export class FederationLoader {
       try {
         const next = await this.read();
         if (this.state !== undefined && next.digest === this.state.digest) return false;
-        this.swap(next);
+        if (!this.swap(next)) return false;
+        await this.writeFloor(next);
         return true;
       } catch (error) {
         const kept =
@@ -142,7 +144,6 @@ export class FederationLoader {
       ...(this.options.federation === undefined ? {} : { federation: this.options.federation }),
       ...(current === undefined ? {} : { current: { version: current.version, digest: current.digest } }),
     });
-    await this.writeFloor(next);
     return next;
   }
 
@@ -150,9 +151,10 @@ export class FederationLoader {
    * Puts `next` in force once the service has applied it (onChange: compiled its rules, its keys): a document the
    * service cannot apply is never the one in force, so what the service enforces and the version it reports (and
    * checks for expiry) are always the same document. Such a document leaves the previous one in force with an error,
-   * or, at start, refuses to start.
+   * or, at start, refuses to start. Only a document put in force raises the rollback floor (the caller records it
+   * after this returns true): a version the service could not apply must not stop it at its next start.
    */
-  private swap(next: SignedFederation): void {
+  private swap(next: SignedFederation): boolean {
     const previous = this.state;
     try {
       this.options.onChange?.(next, previous);
@@ -160,11 +162,12 @@ export class FederationLoader {
       const why = `Federation document version ${next.version} cannot be applied: ${(error as Error).message}`;
       if (previous === undefined) throw new KopirError('config_invalid', why, { cause: error });
       this.logger.error(`${why}; version ${previous.version} stays in force`);
-      return;
+      return false;
     }
     this.state = next;
     const from = previous === undefined ? '' : ` (was version ${previous.version})`;
     this.logger.log(`Federation document version ${next.version} in force${from}, expires ${next.document.expiresAt}`);
+    return true;
   }
 
   private async readFloor(): Promise<{ version: number; digest: string } | undefined> {
