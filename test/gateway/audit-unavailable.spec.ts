@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { AUDIT_TOPIC } from '@kopir/contracts';
 import { KopirCallError, KopirClient } from '@kopir/client';
 import { ensureTopics } from '@kopir/messaging';
@@ -33,13 +34,48 @@ describe('gateway: the audit log does not acknowledge', () => {
     await bed?.close();
   });
 
-  const call = () =>
-    client.call('mju/population/person-by-iin', { iin: IIN }, { purpose: 'driving-licence-issue', subject: IIN });
+  const call = (requestId?: string) =>
+    client.call(
+      'mju/population/person-by-iin',
+      { iin: IIN },
+      { purpose: 'driving-licence-issue', subject: IIN, ...(requestId === undefined ? {} : { requestId }) },
+    );
+
+  /** The audit events on kopir.audit for one request id, once `count` of them arrived (read from the beginning). */
+  async function auditEvents(requestId: string, count: number): Promise<Record<string, unknown>[]> {
+    const found: Record<string, unknown>[] = [];
+    const consumer = bed.kafka.consumer({ groupId: `audit-reader-${randomUUID()}`, maxWaitTimeInMs: 100 });
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic: AUDIT_TOPIC, fromBeginning: true });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`found ${found.length} of ${count} events`)), 30_000);
+        void consumer.run({
+          eachMessage: ({ message }) => {
+            const jws = message.value?.toString('utf8') ?? '';
+            const payload = JSON.parse(Buffer.from(jws.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+              events: Record<string, unknown>[];
+            };
+            found.push(...payload.events.filter((e) => e.requestId === requestId));
+            if (found.length >= count) {
+              clearTimeout(timer);
+              resolve();
+            }
+            return Promise.resolve();
+          },
+        });
+      });
+    } finally {
+      await consumer.disconnect();
+    }
+    return found;
+  }
 
   it('withholds the provider answer (503 audit_unavailable, nothing of the data) and serves again once the log does', async () => {
     let refusal: unknown;
+    const requestId = randomUUID();
     try {
-      await call();
+      await call(requestId);
     } catch (error) {
       refusal = error;
     }
@@ -61,5 +97,18 @@ describe('gateway: the audit log does not acknowledge', () => {
         await new Promise((r) => setTimeout(r, 500));
       }
     }
+
+    // The allow record of the withheld call was queued and reaches the log once it is back; a second record of the
+    // same request says the answer was withheld, so the ledger does not claim the caller got the data.
+    const events = await auditEvents(requestId, 2);
+    expect(
+      events
+        .map((e) => ({ decision: e.decision, status: e.status, errorCode: e.errorCode }))
+        .sort((a, b) => String(a.decision).localeCompare(String(b.decision))),
+    ).toEqual([
+      { decision: 'allow', status: 200, errorCode: null },
+      { decision: 'deny', status: 503, errorCode: 'audit_unavailable' },
+    ]);
+    expect(new Set(events.map((e) => e.eventId)).size).toBe(2);
   });
 });

@@ -117,6 +117,8 @@ export class RelayService {
       Object.assign(error, { [RELAYED]: true });
       if (error.code !== 'audit_unavailable') {
         await this.auditRefusal(facts, error, started);
+      } else {
+        this.recordWithheld(facts, started);
       }
       this.count(facts, error.code, started);
       throw error;
@@ -158,6 +160,19 @@ export class RelayService {
     await this.auditRefusal(facts, error, started);
     this.count(facts, error.code, started);
     return (error as { auditReceipt?: string }).auditReceipt;
+  }
+
+  /**
+   * The allow record was not acknowledged in time, so the answer is withheld (503 audit_unavailable); but that record
+   * stays queued in the producer, which retries, and may reach the ledger later saying "allow, 200". So a second
+   * record follows it, under an id of its own and the same request id: "deny, 503, audit_unavailable". An officer
+   * who finds both for one request reads: the provider answered, the caller got nothing. Not awaited: the caller's
+   * 503 does not wait on the log that is failing.
+   */
+  private recordWithheld(facts: Facts, started: number): void {
+    const withheld = { ...facts, eventId: randomUUID() };
+    // A failure here is already counted: the request itself is counted as audit_unavailable.
+    this.audit.publish(this.event(withheld, 'deny', 503, 'audit_unavailable', started)).catch(() => undefined);
   }
 
   /** Publishes the deny record of a refusal; its receipt goes on the error (Kopir-Audit-Receipt of the answer). */
