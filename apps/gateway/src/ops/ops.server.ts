@@ -74,6 +74,13 @@ export class OpsServer {
         const { ready, checks } = await this.readiness();
         json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks });
       } else if (req.method === 'POST' && (path === '/maintenance/on' || path === '/maintenance/off')) {
+        // The switch is for operators' tools (curl, orchestration), never for a web page. A browser on an operator's
+        // machine sends Origin with every POST, also after a DNS rebinding made the page "same-origin": refused, so a
+        // page cannot drain the gateway through the browser.
+        if (req.headers.origin !== undefined || req.headers['sec-fetch-site'] !== undefined) {
+          json(res, 403, { status: 'forbidden', detail: 'the maintenance switch is not for browsers' });
+          return;
+        }
         this.maintenance.set(path.endsWith('/on'));
         json(res, 200, { maintenance: this.maintenance.enabled });
       } else {
