@@ -129,7 +129,7 @@ export function registerPkiCommands(program: Command, out: Output): void {
           'certificates; gateway its TLS server and Kafka client certificates), with --kind only that kind; ' +
           'prints each certificate revoked and regenerates the CRL',
       )
-      .argument('<serial|name>', 'hex serial, or a system id or name')
+      .argument('<serial|name>', 'hex serial (one with colons is always a serial), or a system id or name')
       .option('--kind <kind>', `only this kind of certificate: ${CERTIFICATE_KINDS.join(', ')} (see pki list)`)
       .option('--reason <reason>', 'keyCompromise, affiliationChanged, superseded or cessationOfOperation'),
   ).action(async (target: string, options: DirOption & { kind?: string; reason?: string }) => {
