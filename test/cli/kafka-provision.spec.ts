@@ -9,18 +9,11 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../../apps/cli/src/cli';
+import { kopir } from './kopir';
 
 let dir: string;
 let pki: string;
 let jws: string;
-
-async function kopir(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s) });
-  return { code, stdout, stderr };
-}
 
 /** Kafka's default principal of a certificate, as OpenSSL renders its subject in RFC 2253. */
 function opensslPrincipal(cert: string): string {

@@ -10,16 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FederationYaml } from '@kopir/federation';
 import { devPkiPaths, generateKeyPair, keyThumbprint, loadPublicKey, publicKeyToJwk } from '@kopir/pki';
-import { runCli } from '../../apps/cli/src/cli';
+import { kopir } from '../cli/kopir';
 
 let dir: string;
-
-async function kopir(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s) });
-  return { code, stdout, stderr };
-}
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'kopir-encryption-keys-'));

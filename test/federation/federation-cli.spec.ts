@@ -5,19 +5,12 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../../apps/cli/src/cli';
+import { kopir } from '../cli/kopir';
 
 let dir: string;
 let pki: string;
 let yaml: string;
 let jws: string;
-
-async function kopir(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s) });
-  return { code, stdout, stderr };
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kopir-federation-cli-'));
