@@ -87,6 +87,61 @@ describe('kopir audit verify against a tampered ledger database', () => {
     expect(result.err).toContain('at index 57');
   });
 
+  it('fails a ledger whose searchable columns alone were edited (leaves, hashes and checkpoints untouched)', async () => {
+    // Hiding an access from the citizen: only the subject column, which searches and the citizen view read, changes.
+    const hidden = sampleEvent(57).subject as string;
+    withDb(db, (d) => d.prepare("UPDATE events SET subject = '000000000000' WHERE leaf_index = 57").run());
+    const ledger = SqliteLedger.open(db);
+    try {
+      expect(ledger.search({ subject: hidden }).entries).toEqual([]);
+    } finally {
+      ledger.close();
+    }
+    const result = await verify(db);
+    expect(result.code).toBe(1);
+    expect(result.err).toContain('at index 57');
+    expect(result.err).toContain('subject');
+    expect(result.err).toContain('log_inconsistent');
+    // Every other column is checked as well: a denial turned into an allow, a request id, a time.
+    for (const [column, value] of [
+      ['decision', 'allow'],
+      ['request_id', 'someone-else'],
+      ['time', '2020-01-01T00:00:00.000Z'],
+      ['event_id', 'moved'],
+    ] as const) {
+      withDb(db, (d) => {
+        d.prepare('UPDATE events SET subject = json_extract(leaf, ?) WHERE leaf_index = 57').run('$.subject');
+        d.prepare(`UPDATE events SET ${column} = ? WHERE leaf_index = 30`).run(value);
+      });
+      const again = await verify(db);
+      expect(again.code).toBe(1);
+      expect(again.err).toContain('at index 30');
+      expect(again.err).toContain(column);
+      withDb(db, (d) =>
+        d
+          .prepare(`UPDATE events SET ${column} = json_extract(leaf, ?) WHERE leaf_index = 30`)
+          .run(column === 'request_id' ? '$.requestId' : column === 'event_id' ? '$.eventId' : `$.${column}`),
+      );
+    }
+    expect(await verify(db)).toMatchObject({ code: 0 });
+  });
+
+  it("refuses to answer a search whose row matched only in an edited column, not in the event's signed leaf", () => {
+    // Moving one citizen's access into another's view: the column says 59, the signed leaf says 58.
+    const other = sampleEvent(59).subject as string;
+    withDb(db, (d) => d.prepare('UPDATE events SET subject = ? WHERE leaf_index = 58').run(other));
+    const ledger = SqliteLedger.open(db);
+    try {
+      expect(() => ledger.search({ subject: other })).toThrow(
+        expect.objectContaining({ code: 'log_inconsistent', index: 58 }),
+      );
+      // A search the edit does not touch still answers.
+      expect(ledger.search({ subject: sampleEvent(60).subject as string }).entries.map((e) => e.index)).toEqual([60]);
+    } finally {
+      ledger.close();
+    }
+  });
+
   it('fails an altered record whose leaf hash was recomputed too, within the checkpoint range that covers it', async () => {
     withDb(db, (d) => {
       const event = parseAuditEvent({ ...leafOf(d, 57), purpose: 'curiosity' });

@@ -70,6 +70,7 @@ export { verifyExportParallel, type HashedBatch, type ParallelOptions } from './
 export {
   SqliteLedger,
   type AppendResult,
+  type IndexMismatch,
   type LedgerEntry,
   type LedgerPage,
   type LedgerQuery,

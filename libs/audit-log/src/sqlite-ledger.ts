@@ -8,7 +8,11 @@ import { Frontier } from './compact-tree';
 import { consistencyProof, hashLeafText, inclusionProof, rootAt, type NodeSource } from './merkle';
 import { exportLines, type ExportSource } from './export-format';
 
-/** What an officer may search by; every filter is an indexed column (docs/officers.md "Searching"). */
+/**
+ * What an officer may search by; every filter is an indexed column (docs/officers.md "Searching"). The columns are
+ * copies of the leaf's fields that nothing signs: each returned row's leaf is checked against the filter again, and
+ * `indexMismatch` (run by `kopir audit verify --database`) checks every row's columns against its leaf.
+ */
 export interface LedgerQuery {
   readonly subject?: string;
   readonly client?: string;
@@ -100,6 +104,41 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 interface EventRow {
   leaf_index: number;
   leaf: string;
+}
+
+/**
+ * The searchable columns and the leaf field each copies (`request_id` only from version 2 leaves: a version 1 leaf
+ * has no requestId, and the migration fills the column from version 2 leaves only).
+ */
+const INDEXED_COLUMNS = [
+  ['event_id', '$.eventId'],
+  ['time', '$.time'],
+  ['kind', '$.kind'],
+  ['client', '$.client'],
+  ['service', '$.service'],
+  ['purpose', '$.purpose'],
+  ['subject', '$.subject'],
+  ['decision', '$.decision'],
+  ['request_id', '$.requestId'],
+] as const;
+
+/** The first row whose columns are not its leaf's fields (SQLite's JSON1 reads the leaf; IS NOT is null-safe). */
+const INDEX_MISMATCH_SQL = `SELECT leaf_index, leaf, ${INDEXED_COLUMNS.map(([column]) => column).join(', ')} FROM events
+  WHERE ${INDEXED_COLUMNS.map(([column, path]) =>
+    column === 'request_id'
+      ? `request_id IS NOT (CASE WHEN json_extract(leaf, '$.v') >= 2 AND json_type(leaf, '${path}') = 'text'
+                                 THEN json_extract(leaf, '${path}') END)`
+      : `${column} IS NOT json_extract(leaf, '${path}')`,
+  ).join(' OR ')}
+  ORDER BY leaf_index LIMIT 1`;
+
+/** A row whose searchable column says something its (hashed, signed) leaf does not. */
+export interface IndexMismatch {
+  readonly index: number;
+  readonly column: string;
+  /** The column's value, and the leaf's. */
+  readonly stored: unknown;
+  readonly leaf: unknown;
 }
 
 interface CheckpointRow {
@@ -352,8 +391,40 @@ export class SqliteLedger implements NodeSource, ExportSource {
                  ORDER BY leaf_index LIMIT ?`;
     const rows = this.db.prepare<(string | number)[], EventRow>(sql).all(...params, limit + 1);
     const entries = rows.slice(0, limit).map((row) => toEntry(row) as LedgerEntry);
+    // The columns matched, but only the leaf is hashed into the tree: a row whose column was edited to match (an
+    // access moved into another citizen's view, a denial turned into an allow) must not be answered as if it did.
+    for (const { index, event } of entries) {
+      const wrong = mismatchedFilter(event, query);
+      if (wrong !== undefined) {
+        throw new AuditLogError(
+          'log_inconsistent',
+          `the ledger's index was altered: event ${index} matched ${wrong} in its column but not in its signed leaf; ` +
+            'run kopir audit verify --database',
+          index,
+        );
+      }
+    }
     const last = entries[entries.length - 1];
     return rows.length > limit && last !== undefined ? { entries, next: last.index } : { entries };
+  }
+
+  /**
+   * The first row whose searchable columns (subject, client, service, purpose, decision, kind, time, event id,
+   * request id) differ from its leaf, or undefined when all agree. Searches, the citizen view and statistics read
+   * those columns, and nothing signs them: an edited `subject` hides an access from the citizen while every leaf
+   * and proof still verifies. Only this full pass shows that nothing was left out of an answer.
+   */
+  indexMismatch(): IndexMismatch | undefined {
+    const row = this.db.prepare<[], Record<string, unknown> & EventRow>(INDEX_MISMATCH_SQL).get();
+    if (row === undefined) return undefined;
+    const leaf = JSON.parse(row.leaf) as Record<string, unknown>;
+    for (const [column, path] of INDEXED_COLUMNS) {
+      const field = path.slice(2);
+      const expected = column === 'request_id' && leaf.v === 1 ? null : (leaf[field] ?? null);
+      if (row[column] !== expected) return { index: row.leaf_index, column, stored: row[column], leaf: expected };
+    }
+    // SQLite and JSON.parse disagreed on a field (a type, e.g. a number against text): report the row anyway.
+    return { index: row.leaf_index, column: 'leaf', stored: undefined, leaf: undefined };
   }
 
   /** Calls and denials per minute, calling system and service, from ≤ time < to (service calls only). */
@@ -384,6 +455,25 @@ export class SqliteLedger implements NodeSource, ExportSource {
       inclusion: options.inclusion ?? false,
     });
   }
+}
+
+/** The first filter of `query` the event (its leaf) does not meet, or undefined when it meets all. */
+function mismatchedFilter(event: AuditEvent, query: LedgerQuery): string | undefined {
+  const equal = [
+    ['subject', query.subject, event.subject],
+    ['client', query.client, event.client],
+    ['service', query.service, event.service],
+    ['purpose', query.purpose, event.purpose],
+    ['requestId', query.requestId, event.requestId],
+    ['decision', query.decision, event.decision],
+    ['kind', query.kind, event.kind],
+  ] as const;
+  for (const [name, wanted, actual] of equal) {
+    if (wanted !== undefined && wanted !== actual) return name;
+  }
+  if (query.from !== undefined && !(event.time >= query.from)) return 'from';
+  if (query.to !== undefined && !(event.time < query.to)) return 'to';
+  return undefined;
 }
 
 function toEntry(row: EventRow | undefined): LedgerEntry | undefined {

@@ -88,8 +88,11 @@ export class OfficerQueryService {
       }
       return action();
     } catch (thrown) {
+      // A ledger whose index disagrees with its signed leaves is the service's fault (tampering), not the caller's.
       error =
-        thrown instanceof AuditLogError ? new KopirError('request_invalid', thrown.message) : toKopirError(thrown);
+        thrown instanceof AuditLogError
+          ? new KopirError(thrown.code === 'log_inconsistent' ? 'internal_error' : 'request_invalid', thrown.message)
+          : toKopirError(thrown);
       status = error.status;
       throw error;
     } finally {

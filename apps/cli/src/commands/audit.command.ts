@@ -110,6 +110,20 @@ export async function verify(options: VerifyOptions, out: Output): Promise<void>
     const ledger = SqliteLedger.open(options.database);
     try {
       report = verifyExport(ledger.export(options.origin, { inclusion: false }), settings);
+      // The leaves verify; the columns searches and the citizen view read are copies nothing signs: check them too,
+      // or an edited subject hides an access from the citizen while the log verifies.
+      const mismatch = report.ok ? ledger.indexMismatch() : undefined;
+      if (mismatch !== undefined) {
+        report = {
+          ...report,
+          ok: false,
+          code: 'log_inconsistent',
+          firstBadIndex: mismatch.index,
+          problem:
+            `the index column ${mismatch.column} (${JSON.stringify(mismatch.stored)}) is not the signed leaf's ` +
+            `(${JSON.stringify(mismatch.leaf)}): searches and the citizen view would answer wrongly`,
+        };
+      }
     } finally {
       ledger.close();
     }
