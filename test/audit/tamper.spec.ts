@@ -3,8 +3,8 @@
  * `kopir audit verify` must fail with exit code 1 and name where: an altered, deleted, inserted or reordered
  * record, a forged checkpoint, and a log rolled back (or forked) behind a checkpoint verified before.
  */
-import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -74,6 +74,39 @@ describe('kopir audit verify against a tampered ledger database', () => {
     expect(result).toMatchObject({ code: 0 });
     expect(result.out).toContain('ok:');
     expect(result.out).toContain('200 events, 10 checkpoints');
+  });
+
+  it("verifies and reads the checkpoint of a ledger file without changing it, an older release's too", async () => {
+    const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
+    const checkpoint = async (database: string): Promise<number> =>
+      runCli(['audit', 'checkpoint', '--database', database, '--key', vkey], {
+        stdout: () => undefined,
+        stderr: () => undefined,
+      });
+    // This release's file (WAL mode, closed cleanly), and one as an earlier release wrote it: rollback journal, no
+    // request_id column. Opening it for writing would switch it to WAL and migrate it.
+    const old = join(dir, 'old.db');
+    buildLedger(old, 40);
+    withDb(old, (d) => {
+      d.pragma('journal_mode = DELETE');
+      d.exec('DROP INDEX events_request_id; ALTER TABLE events DROP COLUMN request_id;');
+    });
+    for (const file of [db, old]) {
+      const before = sha256(file);
+      const result = await verify(file);
+      expect(result).toMatchObject({ code: 0 });
+      expect(await checkpoint(file)).toBe(0);
+      expect(sha256(file)).toBe(before);
+    }
+    // (A reader of a WAL-mode file leaves SQLite's empty -wal and -shm beside it, as the sqlite3 shell does; the
+    // older file stays in rollback-journal mode, so it gets none.)
+    expect(existsSync(`${old}-wal`)).toBe(false);
+    withDb(old, (d) => {
+      expect(d.pragma('journal_mode', { simple: true })).toBe('delete');
+      expect((d.prepare('PRAGMA table_info(events)').all() as { name: string }[]).map((c) => c.name)).not.toContain(
+        'request_id',
+      );
+    });
   });
 
   it('names the altered record when only its content was changed', async () => {

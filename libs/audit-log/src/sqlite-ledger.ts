@@ -122,15 +122,22 @@ const INDEXED_COLUMNS = [
   ['request_id', '$.requestId'],
 ] as const;
 
-/** The first row whose columns are not its leaf's fields (SQLite's JSON1 reads the leaf; IS NOT is null-safe). */
-const INDEX_MISMATCH_SQL = `SELECT leaf_index, leaf, ${INDEXED_COLUMNS.map(([column]) => column).join(', ')} FROM events
-  WHERE ${INDEXED_COLUMNS.map(([column, path]) =>
-    column === 'request_id'
-      ? `request_id IS NOT (CASE WHEN json_extract(leaf, '$.v') >= 2 AND json_type(leaf, '${path}') = 'text'
-                                 THEN json_extract(leaf, '${path}') END)`
-      : `${column} IS NOT json_extract(leaf, '${path}')`,
-  ).join(' OR ')}
+/**
+ * The first row whose columns are not its leaf's fields (SQLite's JSON1 reads the leaf; IS NOT is null-safe). A file
+ * of an earlier release opened read-only may lack `request_id`: only the columns it has are checked.
+ */
+function indexMismatchSql(columns: readonly (typeof INDEXED_COLUMNS)[number][]): string {
+  return `SELECT leaf_index, leaf, ${columns.map(([column]) => column).join(', ')} FROM events
+  WHERE ${columns
+    .map(([column, path]) =>
+      column === 'request_id'
+        ? `request_id IS NOT (CASE WHEN json_extract(leaf, '$.v') >= 2 AND json_type(leaf, '${path}') = 'text'
+                                   THEN json_extract(leaf, '${path}') END)`
+        : `${column} IS NOT json_extract(leaf, '${path}')`,
+    )
+    .join(' OR ')}
   ORDER BY leaf_index LIMIT 1`;
+}
 
 /** A row whose searchable column says something its (hashed, signed) leaf does not. */
 export interface IndexMismatch {
@@ -158,22 +165,42 @@ export class SqliteLedger implements NodeSource, ExportSource {
   private readonly db: Database.Database;
   private frontier: Frontier;
   private readonly statements;
+  /** The writing statements; undefined when opened read-only. */
+  private readonly writes;
 
-  private constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    // FULL: the WAL is fsynced at every commit, so an acknowledged append survives a power loss, not just a crash.
-    this.db.pragma('synchronous = FULL');
-    this.db.exec(SCHEMA);
-    this.migrate();
+  private constructor(path: string, readonly: boolean) {
+    if (readonly) {
+      // The operator's check must not change what it checks: no WAL switch, no schema, no migration, no new file.
+      this.db = new Database(path, { readonly: true, fileMustExist: true });
+    } else {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      this.db = new Database(path);
+      this.db.pragma('journal_mode = WAL');
+      // FULL: the WAL is fsynced at every commit, so an acknowledged append survives a power loss, not just a crash.
+      this.db.pragma('synchronous = FULL');
+      this.db.exec(SCHEMA);
+      this.migrate();
+    }
+    this.writes = readonly
+      ? undefined
+      : {
+          insertEvent: this.db.prepare(
+            `INSERT INTO events (leaf_index, event_id, time, kind, client, service, purpose, subject, decision, leaf,
+                                 leaf_hash, request_id)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(event_id) DO NOTHING`,
+          ),
+          insertNode: this.db.prepare('INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)'),
+          insertCheckpoint: this.db.prepare(
+            'INSERT INTO checkpoints (size, root, note, signed_at) VALUES (?, ?, ?, ?)',
+          ),
+        };
+    const columns = new Set(
+      this.db
+        .prepare<[], { name: string }>('PRAGMA table_info(events)')
+        .all()
+        .map((c) => c.name),
+    );
     this.statements = {
-      insertEvent: this.db.prepare(
-        `INSERT INTO events (leaf_index, event_id, time, kind, client, service, purpose, subject, decision, leaf, leaf_hash,
-                             request_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(event_id) DO NOTHING`,
-      ),
-      insertNode: this.db.prepare('INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)'),
       leafHash: this.db.prepare<[number], { leaf_hash: Buffer }>('SELECT leaf_hash FROM events WHERE leaf_index = ?'),
       node: this.db.prepare<[number, number], { hash: Buffer }>('SELECT hash FROM nodes WHERE level = ? AND idx = ?'),
       size: this.db.prepare<[], { n: number | null }>('SELECT MAX(leaf_index) + 1 AS n FROM events'),
@@ -182,11 +209,13 @@ export class SqliteLedger implements NodeSource, ExportSource {
       leaves: this.db.prepare<[number, number], { leaf_index: number; leaf: string; leaf_hash: Buffer }>(
         'SELECT leaf_index, leaf, leaf_hash FROM events WHERE leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index',
       ),
-      insertCheckpoint: this.db.prepare('INSERT INTO checkpoints (size, root, note, signed_at) VALUES (?, ?, ?, ?)'),
       latestCheckpoint: this.db.prepare<[], CheckpointRow>('SELECT * FROM checkpoints ORDER BY size DESC LIMIT 1'),
       checkpointAt: this.db.prepare<[number], CheckpointRow>('SELECT * FROM checkpoints WHERE size = ?'),
       checkpointsBetween: this.db.prepare<[number, number], CheckpointRow>(
         'SELECT * FROM checkpoints WHERE size >= ? AND size <= ? ORDER BY size',
+      ),
+      indexMismatch: this.db.prepare<[], Record<string, unknown> & EventRow>(
+        indexMismatchSql(INDEXED_COLUMNS.filter(([column]) => columns.has(column))),
       ),
     };
     const size = this.statements.size.get()?.n ?? 0;
@@ -219,7 +248,21 @@ export class SqliteLedger implements NodeSource, ExportSource {
 
   /** Opens (creating if needed) the ledger at `path`. */
   static open(path: string): SqliteLedger {
-    return new SqliteLedger(path);
+    return new SqliteLedger(path, false);
+  }
+
+  /**
+   * Opens an existing ledger file without changing it (`kopir audit verify --database`, `audit checkpoint
+   * --database`): read-only, no journal-mode switch, no schema or migration, so a file of an earlier release is
+   * checked as it is. Appending or signing throws.
+   */
+  static openReadOnly(path: string): SqliteLedger {
+    return new SqliteLedger(path, true);
+  }
+
+  private get writer(): NonNullable<SqliteLedger['writes']> {
+    if (this.writes === undefined) throw new Error('the ledger was opened read-only');
+    return this.writes;
   }
 
   close(): void {
@@ -249,7 +292,7 @@ export class SqliteLedger implements NodeSource, ExportSource {
         const leaf = canonicalEvent(event);
         const leafHash = hashLeafText(leaf);
         const index = frontier.size;
-        const info = this.statements.insertEvent.run(
+        const info = this.writer.insertEvent.run(
           index,
           event.eventId,
           event.time,
@@ -265,7 +308,7 @@ export class SqliteLedger implements NodeSource, ExportSource {
         );
         if (info.changes === 0) continue;
         for (const node of frontier.append(leafHash)) {
-          if (node.level > 0) this.statements.insertNode.run(node.level, node.index, node.hash);
+          if (node.level > 0) this.writer.insertNode.run(node.level, node.index, node.hash);
         }
         appended += 1;
       }
@@ -315,7 +358,7 @@ export class SqliteLedger implements NodeSource, ExportSource {
     const rootHash = this.root();
     const note = signCheckpoint({ origin, size: this.size, rootHash, extensions: [] }, signer);
     const signedAt = now.toISOString();
-    this.statements.insertCheckpoint.run(this.size, rootHash, note, signedAt);
+    this.writer.insertCheckpoint.run(this.size, rootHash, note, signedAt);
     return { size: this.size, rootHash, note, signedAt };
   }
 
@@ -415,10 +458,11 @@ export class SqliteLedger implements NodeSource, ExportSource {
    * and proof still verifies. Only this full pass shows that nothing was left out of an answer.
    */
   indexMismatch(): IndexMismatch | undefined {
-    const row = this.db.prepare<[], Record<string, unknown> & EventRow>(INDEX_MISMATCH_SQL).get();
+    const row = this.statements.indexMismatch.get();
     if (row === undefined) return undefined;
     const leaf = JSON.parse(row.leaf) as Record<string, unknown>;
     for (const [column, path] of INDEXED_COLUMNS) {
+      if (!(column in row)) continue;
       const field = path.slice(2);
       const expected = column === 'request_id' && leaf.v === 1 ? null : (leaf[field] ?? null);
       if (row[column] !== expected) return { index: row.leaf_index, column, stored: row[column], leaf: expected };

@@ -107,7 +107,8 @@ export async function verify(options: VerifyOptions, out: Output): Promise<void>
   } else if (options.database !== undefined) {
     source = options.database;
     if (!existsSync(options.database)) throw new UsageError(`no ledger at ${options.database}`);
-    const ledger = SqliteLedger.open(options.database);
+    // Read-only: checking the file must not change it (no WAL switch, no migration of an older release's file).
+    const ledger = SqliteLedger.openReadOnly(options.database);
     try {
       report = verifyExport(ledger.export(options.origin, { inclusion: false }), settings);
       // The leaves verify; the columns searches and the citizen view read are copies nothing signs: check them too,
@@ -242,7 +243,8 @@ export function registerAuditCommands(program: Command, out: Output): void {
   ).action(async (options: VerifyOptions) => {
     let note: string;
     if (options.database !== undefined) {
-      const ledger = SqliteLedger.open(options.database);
+      if (!existsSync(options.database)) throw new UsageError(`no ledger at ${options.database}`);
+      const ledger = SqliteLedger.openReadOnly(options.database);
       try {
         const latest = ledger.latestCheckpoint();
         if (latest === undefined) throw new Error('the ledger has no checkpoint yet');
