@@ -38,13 +38,33 @@ function integer(params: Params, name: string, min: number, fallback?: number): 
   return Number(raw);
 }
 
+/** RFC 3339 §5.6 date-time, or a full-date (midnight UTC); seconds optional, as Date.parse allows. */
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|([+-])(\d{2}):(\d{2})))?$/;
+
 function instant(params: Params, name: string): string | undefined {
   const raw = single(params, name);
   if (raw === undefined || raw === '') return undefined;
+  const invalid = new KopirError('request_invalid', `${name} must be an RFC 3339 time, e.g. 2025-03-01T09:00:00Z`);
+  const fields = RFC3339.exec(raw);
   const ms = Date.parse(raw);
-  if (!/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(raw) || Number.isNaN(ms)) {
-    throw new KopirError('request_invalid', `${name} must be an RFC 3339 time, e.g. 2025-03-01T09:00:00Z`);
-  }
+  if (fields === null || Number.isNaN(ms)) throw invalid;
+  // Date.parse rolls impossible fields over (2025-02-30 is 2025-03-02, T24:00 the next day): a search would then run
+  // over another range than the one asked for. Refuse any time whose fields do not come back as given.
+  const [year, month, day, hour = '00', minute = '00', second = '00'] = fields.slice(1, 7);
+  const [offsetHours = '00', offsetMinutes = '00'] = fields.slice(9, 11).map((f) => f ?? '00');
+  const local = new Date(
+    Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second)),
+  );
+  const exact =
+    local.getUTCFullYear() === Number(year) &&
+    local.getUTCMonth() === Number(month) - 1 &&
+    local.getUTCDate() === Number(day) &&
+    local.getUTCHours() === Number(hour) &&
+    local.getUTCMinutes() === Number(minute) &&
+    local.getUTCSeconds() === Number(second) &&
+    Number(offsetHours) <= 23 &&
+    Number(offsetMinutes) <= 59;
+  if (!exact) throw invalid;
   return new Date(ms).toISOString();
 }
 
