@@ -7,7 +7,7 @@ import { AUDIT_EVENT_TYP } from '@kopir/contracts';
 import { signJson } from '@kopir/envelope';
 import { developmentFederation } from '@kopir/reference-registries';
 import type { AuditServiceOptions } from '../../apps/audit/src/start-audit';
-import { devPkiPaths, initDevPki, type CertificateFiles, type DevPkiPaths } from '@kopir/pki';
+import { certificateFingerprint, devPkiPaths, initDevPki, type CertificateFiles, type DevPkiPaths } from '@kopir/pki';
 
 /** The systems of the audit tests: a ministry system and a citizen portal. */
 export const PORTAL = 'egov/citizen-portal';
@@ -41,6 +41,8 @@ export function auditServiceOptions(
   pki: Awaited<ReturnType<typeof auditPki>>,
   overrides: Partial<AuditServiceOptions> = {},
 ): AuditServiceOptions {
+  // The federation registers the portal's certificate (tlsCertificateSha256), as it does every system's.
+  const portalFingerprint = certificateFingerprint(readFileSync(pki.paths.system(PORTAL).tls.cert));
   return {
     host: '127.0.0.1',
     port: 0,
@@ -51,6 +53,8 @@ export function auditServiceOptions(
     tls: { cert: pki.server.cert, key: pki.server.key, ca: pki.paths.chain, crl: pki.paths.crl },
     citizenPortals: [PORTAL],
     officers: () => developmentFederation().officers,
+    systemByTlsFingerprint: (sha256) =>
+      sha256 === portalFingerprint ? { id: PORTAL, name: 'Citizen portal', tlsCertificateSha256: sha256 } : undefined,
     groupId: 'kopir-audit-test',
     logger: quiet,
     ...overrides,

@@ -32,6 +32,7 @@ async function main(): Promise<void> {
     officers: () => federation.current.document.officers,
     kafka: createKafkaFromSettings(kafkaConfig, 'audit', logger),
     gatewayKey: (kid) => index?.gatewayKey(kid),
+    systemByTlsFingerprint: (sha256) => index?.systemByTlsFingerprint(sha256),
   });
   logger.log(`officer API on https://${config.host}:${service.port}, ledger ${config.database}`);
   logger.log(`checkpoint verifier key: ${service.verifierKey}`);

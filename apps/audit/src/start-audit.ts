@@ -6,7 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Kafka } from 'kafkajs';
 import { ed25519Signer, ed25519Verifier, verifierKey } from '@kopir/audit-log';
-import type { Officer } from '@kopir/federation';
+import type { Officer, SystemDefinition } from '@kopir/federation';
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, TrustStore, limitConnectionsPerAddress, loadPrivateKey } from '@kopir/pki';
 import { AuditModule } from './audit.module';
 import { AuditConsumer } from './consumer/audit.consumer';
@@ -38,6 +38,11 @@ export interface AuditServiceOptions {
   readonly citizenPortals: readonly string[];
   /** The officers of the federation document in force (read per request, so a reload takes effect at once). */
   readonly officers: () => readonly Officer[];
+  /**
+   * The federation's system whose registered TLS certificate has this SHA-256 fingerprint (read per request): a
+   * citizen portal is accepted only on the certificate the federation pins for it. Unset: no portal is accepted.
+   */
+  readonly systemByTlsFingerprint?: (sha256: string) => SystemDefinition | undefined;
   /** Kafka to consume `kopir.audit` from; without it only the officer API runs (tests, read-only replicas). */
   readonly kafka?: Kafka;
   /**
@@ -93,7 +98,12 @@ export async function startAuditService(options: AuditServiceOptions): Promise<R
     minVersion: 'TLSv1.3',
     logger,
   });
-  const callers = new CallerResolver(trust, options.officers, new Set(options.citizenPortals));
+  const callers = new CallerResolver(
+    trust,
+    options.officers,
+    new Set(options.citizenPortals),
+    options.systemByTlsFingerprint,
+  );
   const queries = new OfficerQueryService(ledger, options.instance ?? 'audit');
 
   // Verification stays on: a client without a certificate of the intranet CA never completes the handshake.
