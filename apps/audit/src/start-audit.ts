@@ -53,6 +53,8 @@ export interface AuditServiceOptions {
   readonly groupId: string;
   /** Name of this instance in the audit records of officer queries. */
   readonly instance?: string;
+  /** How long a TLS handshake may take on the officer API (default DEFAULT_HANDSHAKE_TIMEOUT_MS, 10 s). */
+  readonly handshakeTimeoutMs?: number;
   readonly logger?: LedgerLogger;
 }
 
@@ -110,7 +112,10 @@ export async function startAuditService(options: AuditServiceOptions): Promise<R
   // A socket that never completes its handshake is dropped after 10 s (Node's default: 120 s), and one address holds
   // at most MAX_CONNECTIONS_PER_ADDRESS, so a host that opens sockets and stays silent cannot lock officers out.
   const adapter = new FastifyAdapter({
-    https: { ...trust.secureContextOptions(), handshakeTimeout: DEFAULT_HANDSHAKE_TIMEOUT_MS },
+    https: {
+      ...trust.secureContextOptions(),
+      handshakeTimeout: options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AuditModule.forRoot({ callers, queries }), adapter, {
     logger: ['error', 'warn'],
@@ -120,7 +125,7 @@ export async function startAuditService(options: AuditServiceOptions): Promise<R
   limitConnectionsPerAddress(server, MAX_CONNECTIONS_PER_ADDRESS);
   server.on('tlsClientError', (error: Error, socket: TLSSocket) => {
     logger.warn(`officer API: TLS handshake refused: ${error.message}`);
-    // A handshake that timed out leaves the socket open (Node only reports it): close it, or it keeps its slot.
+    // Closed explicitly, as the gateway does (where a timed-out handshake's socket otherwise stayed open).
     socket.destroy();
   });
   await app.listen(options.port, options.host);
