@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAuditService, type RunningAuditService } from '../../apps/audit/src/start-audit';
+import { idleConnection } from '../gateway/idle-connection';
 import { auditPki, auditServiceOptions, get } from './audit-fixture';
 
 jest.setTimeout(60_000);
@@ -30,19 +31,11 @@ describe('audit service: connections that never complete a handshake', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** A TCP connection from `from` that sends nothing; `closed` resolves with what the service sent before closing. */
+  /** An idle connection from `from` to the officer API, closed after the test. */
   async function idle(from: string): Promise<{ closed: Promise<string> }> {
-    const socket = connect({ host: '127.0.0.1', port: service.port, localAddress: from });
-    sockets.push(socket);
-    let received = '';
-    socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
-    socket.on('error', () => undefined);
-    const closed = new Promise<string>((resolve) => socket.once('close', () => resolve(received)));
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('error', reject);
-    });
-    return { closed };
+    const idle = await idleConnection(service.port, from);
+    sockets.push(idle.socket);
+    return idle;
   }
 
   it('drops silent connections after the handshake timeout, and serves officers meanwhile', async () => {

@@ -1,6 +1,7 @@
-import { connect as netConnect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { connect, type TLSSocket } from 'node:tls';
 import { startGatewayTestBed, type GatewayTestBed } from './gateway-test-bed';
+import { idleConnection } from './idle-connection';
 import { systemTls } from './system-tls';
 
 jest.setTimeout(90_000);
@@ -149,20 +150,12 @@ describe('gateway: connections that never complete a handshake', () => {
     await bed?.close();
   });
 
-  /** A TCP connection from `from` that sends nothing; `closed` resolves with what the gateway sent before closing. */
+  /** An idle connection from `from` to the bed's gateway, closed after the test. */
   async function idle(from: string): Promise<{ closed: Promise<string> }> {
     const { hostname, port } = new URL(bed.gateway.url);
-    const socket = netConnect({ host: hostname, port: Number(port), localAddress: from });
-    sockets.push(socket);
-    let received = '';
-    socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
-    socket.on('error', () => undefined);
-    const closed = new Promise<string>((resolve) => socket.once('close', () => resolve(received)));
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('error', reject);
-    });
-    return { closed };
+    const idle = await idleConnection(Number(port), from, hostname);
+    sockets.push(idle.socket);
+    return idle;
   }
 
   /** A mutual-TLS handshake as psc/front-office from 127.0.0.1: resolves true when it completes. */
