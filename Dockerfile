@@ -20,7 +20,7 @@ COPY package.json ./
 # Services run unprivileged (uid 1000); certificates and data are mounted, never baked into the image. The data
 # directories exist owned by node so that named volumes (the audit ledger) start writable and adapters can write
 # their health files.
-RUN mkdir -p data/audit data/federation data/adapters data/registries && chown -R node:node data
+RUN mkdir -p data/audit data/gateway data/federation data/adapters data/registries && chown -R node:node data
 USER node
 EXPOSE 8443 8444 9464
 CMD ["node", "dist/apps/cli/src/main.js", "--help"]

@@ -273,6 +273,22 @@ describe('docker-compose.yml and the certificates kopir pki issues', () => {
     }
   });
 
+  it("keeps each gateway's and the audit service's CRL floor on a volume of their own, one file per instance", () => {
+    const states = ['gateway-1', 'gateway-2', 'audit'].map((name) => {
+      const service = compose.services[name] as Service;
+      const env = service.environment ?? {};
+      const file = String(env.GATEWAY_TLS_CRL_STATE ?? env.AUDIT_TLS_CRL_STATE);
+      const dir = posix.dirname(posix.join(APP_DIR, file));
+      // A named volume (not a bind mount of the host) holds the directory: it survives the container.
+      const volume = (service.volumes ?? []).find(
+        (v) => !v.startsWith('.') && !v.startsWith('/') && v.split(':')[1] === dir,
+      );
+      expect({ name, volume: volume !== undefined }).toEqual({ name, volume: true });
+      return file;
+    });
+    expect(new Set(states).size).toBe(3);
+  });
+
   it('lets no container read a CA private key or the federation authority key', () => {
     const secrets = [
       'ca/root-ca.key.pem',
