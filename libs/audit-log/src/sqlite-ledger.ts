@@ -194,12 +194,7 @@ export class SqliteLedger implements NodeSource, ExportSource {
             'INSERT INTO checkpoints (size, root, note, signed_at) VALUES (?, ?, ?, ?)',
           ),
         };
-    const columns = new Set(
-      this.db
-        .prepare<[], { name: string }>('PRAGMA table_info(events)')
-        .all()
-        .map((c) => c.name),
-    );
+    const columns = this.eventColumns();
     this.statements = {
       leafHash: this.db.prepare<[number], { leaf_hash: Buffer }>('SELECT leaf_hash FROM events WHERE leaf_index = ?'),
       node: this.db.prepare<[number, number], { hash: Buffer }>('SELECT hash FROM nodes WHERE level = ? AND idx = ?'),
@@ -231,8 +226,7 @@ export class SqliteLedger implements NodeSource, ExportSource {
    * from the leaves that carry one, then indexed.
    */
   private migrate(): void {
-    const columns = this.db.prepare<[], { name: string }>('PRAGMA table_info(events)').all();
-    if (!columns.some((c) => c.name === 'request_id')) {
+    if (!this.eventColumns().has('request_id')) {
       this.db.transaction(() => {
         this.db.exec('ALTER TABLE events ADD COLUMN request_id TEXT');
         this.db.exec(
@@ -243,6 +237,16 @@ export class SqliteLedger implements NodeSource, ExportSource {
     }
     this.db.exec(
       'CREATE INDEX IF NOT EXISTS events_request_id ON events(request_id, leaf_index) WHERE request_id IS NOT NULL',
+    );
+  }
+
+  /** The columns the events table has (an earlier release's file may lack some). */
+  private eventColumns(): Set<string> {
+    return new Set(
+      this.db
+        .prepare<[], { name: string }>('PRAGMA table_info(events)')
+        .all()
+        .map((c) => c.name),
     );
   }
 
@@ -404,16 +408,8 @@ export class SqliteLedger implements NodeSource, ExportSource {
     const where: string[] = [];
     const params: (string | number)[] = [];
     // Column names come from this fixed list, never from the caller: only values are bound parameters.
-    const equal = [
-      ['subject', query.subject],
-      ['client', query.client],
-      ['service', query.service],
-      ['purpose', query.purpose],
-      ['request_id', query.requestId],
-      ['decision', query.decision],
-      ['kind', query.kind],
-    ] as const;
-    for (const [column, value] of equal) {
+    for (const [name, column] of EQUALITY_FILTERS) {
+      const value = query[name];
       if (value === undefined) continue;
       where.push(`${column} = ?`);
       params.push(value);
@@ -501,19 +497,25 @@ export class SqliteLedger implements NodeSource, ExportSource {
   }
 }
 
+/**
+ * The equality filters of a search: the query member, which is also the leaf's field, and the column that copies it.
+ * search() filters on the column; mismatchedFilter() checks the leaf of each row found against the same list.
+ */
+const EQUALITY_FILTERS = [
+  ['subject', 'subject'],
+  ['client', 'client'],
+  ['service', 'service'],
+  ['purpose', 'purpose'],
+  ['requestId', 'request_id'],
+  ['decision', 'decision'],
+  ['kind', 'kind'],
+] as const satisfies readonly (readonly [keyof LedgerQuery & keyof AuditEvent, string])[];
+
 /** The first filter of `query` the event (its leaf) does not meet, or undefined when it meets all. */
 function mismatchedFilter(event: AuditEvent, query: LedgerQuery): string | undefined {
-  const equal = [
-    ['subject', query.subject, event.subject],
-    ['client', query.client, event.client],
-    ['service', query.service, event.service],
-    ['purpose', query.purpose, event.purpose],
-    ['requestId', query.requestId, event.requestId],
-    ['decision', query.decision, event.decision],
-    ['kind', query.kind, event.kind],
-  ] as const;
-  for (const [name, wanted, actual] of equal) {
-    if (wanted !== undefined && wanted !== actual) return name;
+  for (const [name] of EQUALITY_FILTERS) {
+    const wanted = query[name];
+    if (wanted !== undefined && wanted !== event[name]) return name;
   }
   if (query.from !== undefined && !(event.time >= query.from)) return 'from';
   if (query.to !== undefined && !(event.time < query.to)) return 'to';
