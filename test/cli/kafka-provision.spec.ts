@@ -164,6 +164,28 @@ describe('kopir kafka provision-script', () => {
     }
   });
 
+  it('refuses partitions or replicas that are not positive integers', async () => {
+    for (const [option, value] of [
+      ['--partitions', '0'],
+      ['--replication-factor', '2.5'],
+    ]) {
+      const refused = await kopir(
+        'kafka',
+        'provision-script',
+        '--federation',
+        jws,
+        '--pki',
+        pki,
+        '--out',
+        '-',
+        option,
+        value,
+      );
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain(`${option} must be a positive integer, not '${value}'`);
+    }
+  });
+
   it('refuses a federation document whose signature does not verify', async () => {
     const forged = join(dir, 'forged.jws');
     const [header, payload, signature] = readFileSync(jws, 'utf8').trim().split('.');

@@ -16,6 +16,16 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** A positive number (or integer) given on the command line; undefined when the option was not given. */
+export function positiveNumber(name: string, value: string | undefined, integer: boolean): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!(n > 0) || (integer && !Number.isInteger(n))) {
+    throw new UsageError(`${name} must be a positive ${integer ? 'integer' : 'number'}, not '${value}'`);
+  }
+  return n;
+}
+
 /** A plain text table with aligned columns. */
 export function table(rows: readonly (readonly string[])[]): string {
   const widths: number[] = [];

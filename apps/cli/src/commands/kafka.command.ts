@@ -11,7 +11,7 @@ import {
   readAnyFederation,
   writeAtomic,
 } from '../federation/federation-files';
-import { UsageError, type Output } from '../output';
+import { UsageError, positiveNumber, type Output } from '../output';
 
 /** Where docker-compose.yml's kafka-init service finds the script (data/ is git-ignored). */
 export const DEFAULT_PROVISION_SCRIPT = 'data/kafka/provision.sh';
@@ -21,11 +21,11 @@ export function adapterKafkaClient(agency: AgencyCode): string {
   return `adapter-${agency}`;
 }
 
-function positiveInteger(name: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name} must be a positive integer, not '${value}'`);
-  return n;
-}
+/** A commander option parser for a positive integer. */
+const positiveInteger =
+  (name: string) =>
+  (value: string): number =>
+    positiveNumber(name, value, true) as number;
 
 interface ProvisionOptions {
   readonly federation: string;
@@ -33,8 +33,8 @@ interface ProvisionOptions {
   readonly out: string;
   readonly bootstrapServer: string;
   readonly commandConfig: string;
-  readonly partitions: string;
-  readonly replicationFactor: string;
+  readonly partitions: number;
+  readonly replicationFactor: number;
 }
 
 /** `kopir kafka ...`: what a Kafka cluster must hold for Köpir, derived from the federation and the PKI. */
@@ -63,8 +63,8 @@ export function registerKafkaCommands(program: Command, out: Output): void {
       "the tools' client.properties (a super user's certificate), as the script sees it",
       `${KAFKA_CONTAINER_CERTS}/kafka-brokers/client.properties`,
     )
-    .option('--partitions <n>', 'partitions of the request and audit topics', '6')
-    .option('--replication-factor <n>', 'replicas of every topic', '3')
+    .option('--partitions <n>', 'partitions of the request and audit topics', positiveInteger('--partitions'), 6)
+    .option('--replication-factor <n>', 'replicas of every topic', positiveInteger('--replication-factor'), 3)
     .action(async (options: ProvisionOptions) => {
       const pki = devPkiPaths(resolve(options.pki));
       const { document, signed } = await readAnyFederation(resolve(options.federation), () =>
@@ -87,8 +87,8 @@ export function registerKafkaCommands(program: Command, out: Output): void {
           audit: principal('audit'),
           adapter: (agency) => principal(adapterKafkaClient(agency)),
         },
-        partitions: positiveInteger('--partitions', options.partitions),
-        replicationFactor: positiveInteger('--replication-factor', options.replicationFactor),
+        partitions: options.partitions,
+        replicationFactor: options.replicationFactor,
       });
       const script = kafkaProvisionScript(plan, {
         bootstrapServer: options.bootstrapServer,

@@ -10,7 +10,7 @@ import {
   readSignedFederation,
   writeAtomic,
 } from '../federation/federation-files';
-import { UsageError, table, type Output } from '../output';
+import { UsageError, positiveNumber, table, type Output } from '../output';
 import { ruleState } from './federation.command';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -19,15 +19,6 @@ const commaList = (value: string): string[] =>
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '');
-
-function positiveNumber(name: string, value: string | undefined, integer: boolean): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!(n > 0) || (integer && !Number.isInteger(n))) {
-    throw new UsageError(`${name} must be a positive ${integer ? 'integer' : 'number'}, not '${value}'`);
-  }
-  return n;
-}
 
 function instant(name: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
