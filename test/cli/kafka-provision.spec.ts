@@ -168,7 +168,7 @@ describe('kopir kafka provision-script', () => {
     for (const [option, value] of [
       ['--partitions', '0'],
       ['--replication-factor', '2.5'],
-    ]) {
+    ] as const) {
       const refused = await kopir(
         'kafka',
         'provision-script',

@@ -1,8 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { ed25519Signer } from '@kopir/audit-log';
+import { AuditLogError, ed25519Signer } from '@kopir/audit-log';
 import { KopirError } from '@kopir/contracts';
 import { LedgerService } from '../ledger/ledger.service';
-import { OfficerQueryService } from './officer-query.service';
+import { OfficerQueryService, fromAuditLogError } from './officer-query.service';
 
 describe('OfficerQueryService times', () => {
   let ledger: LedgerService;
@@ -61,5 +61,26 @@ describe('OfficerQueryService times', () => {
       expect(refusal(() => queries.search({ from: time }))).toBeUndefined();
     }
     expect(refusal(() => queries.search({ from: '2025-03-01T00:30:00+05:30', to: '2025-03-01' }))).toBeUndefined();
+  });
+});
+
+describe('fromAuditLogError: what a caller learns when the ledger refuses', () => {
+  it('answers a ledger that disagrees with itself as internal_error, its details kept for the log', () => {
+    const tampered = new AuditLogError(
+      'log_inconsistent',
+      "the ledger's index was altered: event 2 matched subject in its column but not in its signed leaf",
+      2,
+    );
+    const answered = fromAuditLogError(tampered);
+    expect(answered.code).toBe('internal_error');
+    expect(answered.message).toBe('Internal error');
+    expect(answered.message).not.toContain('event 2');
+    expect((answered as { cause?: unknown }).cause).toBe(tampered);
+  });
+
+  it("answers the request's own mistakes as request_invalid, with the ledger's words", () => {
+    const answered = fromAuditLogError(new AuditLogError('event_invalid', 'limit must be from 1 to 1000'));
+    expect(answered.code).toBe('request_invalid');
+    expect(answered.message).toBe('limit must be from 1 to 1000');
   });
 });

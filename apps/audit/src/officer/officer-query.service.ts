@@ -38,8 +38,19 @@ function integer(params: Params, name: string, min: number, fallback?: number): 
   return Number(raw);
 }
 
+/**
+ * An AuditLogError as the caller sees it. A ledger whose index disagrees with its signed leaves (log_inconsistent) is
+ * the service's fault, not the request's: internal_error, with the details (which event, which column) in the log
+ * only. Anything else the ledger refuses is the request's (request_invalid, with its message).
+ */
+export function fromAuditLogError(error: AuditLogError): KopirError {
+  return error.code === 'log_inconsistent'
+    ? new KopirError('internal_error', 'Internal error', { cause: error })
+    : new KopirError('request_invalid', error.message);
+}
+
 /** RFC 3339 §5.6 date-time, or a full-date (midnight UTC); seconds optional, as Date.parse allows. */
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|([+-])(\d{2}):(\d{2})))?$/;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
 
 function instant(params: Params, name: string): string | undefined {
   const raw = single(params, name);
@@ -51,20 +62,10 @@ function instant(params: Params, name: string): string | undefined {
   // Date.parse rolls impossible fields over (2025-02-30 is 2025-03-02, T24:00 the next day): a search would then run
   // over another range than the one asked for. Refuse any time whose fields do not come back as given.
   const [year, month, day, hour = '00', minute = '00', second = '00'] = fields.slice(1, 7);
-  const [offsetHours = '00', offsetMinutes = '00'] = fields.slice(9, 11).map((f) => f ?? '00');
-  const local = new Date(
-    Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second)),
-  );
-  const exact =
-    local.getUTCFullYear() === Number(year) &&
-    local.getUTCMonth() === Number(month) - 1 &&
-    local.getUTCDate() === Number(day) &&
-    local.getUTCHours() === Number(hour) &&
-    local.getUTCMinutes() === Number(minute) &&
-    local.getUTCSeconds() === Number(second) &&
-    Number(offsetHours) <= 23 &&
-    Number(offsetMinutes) <= 59;
-  if (!exact) throw invalid;
+  const given = `${year}-${month}-${day}T${hour}:${minute}:${second}`;
+  const normalised = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day), +hour, +minute, +second));
+  // (An offset out of range, +24:00 or +05:60, Date.parse already refuses with NaN.)
+  if (given !== normalised.toISOString().slice(0, 19)) throw invalid;
   return new Date(ms).toISOString();
 }
 
@@ -108,11 +109,7 @@ export class OfficerQueryService {
       }
       return action();
     } catch (thrown) {
-      // A ledger whose index disagrees with its signed leaves is the service's fault (tampering), not the caller's.
-      error =
-        thrown instanceof AuditLogError
-          ? new KopirError(thrown.code === 'log_inconsistent' ? 'internal_error' : 'request_invalid', thrown.message)
-          : toKopirError(thrown);
+      error = thrown instanceof AuditLogError ? fromAuditLogError(thrown) : toKopirError(thrown);
       status = error.status;
       throw error;
     } finally {
