@@ -272,7 +272,8 @@ export class PkiDirectory {
     const serial = /^[0-9a-fA-F:]+$/.test(target) ? normalizeSerial(target) : undefined;
     const bySerial = this.registry.certificates.filter((c) => serial !== undefined && c.serial === serial && ofKind(c));
     const byName = target.includes(':') ? [] : this.registry.certificates.filter((c) => c.name === target && ofKind(c));
-    const serialOf = bySerial.find((s) => byName.some((n) => n !== s));
+    // Serials are unique: at most one certificate by serial; ambiguous when another one has the target as its name.
+    const serialOf = bySerial[0];
     const nameOf = byName.find((n) => n !== serialOf);
     if (serialOf && nameOf) {
       throw new RevocationTargetAmbiguousError(
