@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AUDIT_TOPIC } from '@kopir/contracts';
 import { KopirCallError, KopirClient } from '@kopir/client';
 import { ensureTopics } from '@kopir/messaging';
+import { auditEventsOf } from './audit-events';
 import { IIN, startGatewayTestBed, type GatewayTestBed } from './gateway-test-bed';
 
 jest.setTimeout(90_000);
@@ -41,36 +42,6 @@ describe('gateway: the audit log does not acknowledge', () => {
       { purpose: 'driving-licence-issue', subject: IIN, ...(requestId === undefined ? {} : { requestId }) },
     );
 
-  /** The audit events on kopir.audit for one request id, once `count` of them arrived (read from the beginning). */
-  async function auditEvents(requestId: string, count: number): Promise<Record<string, unknown>[]> {
-    const found: Record<string, unknown>[] = [];
-    const consumer = bed.kafka.consumer({ groupId: `audit-reader-${randomUUID()}`, maxWaitTimeInMs: 100 });
-    await consumer.connect();
-    try {
-      await consumer.subscribe({ topic: AUDIT_TOPIC, fromBeginning: true });
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`found ${found.length} of ${count} events`)), 30_000);
-        void consumer.run({
-          eachMessage: ({ message }) => {
-            const jws = message.value?.toString('utf8') ?? '';
-            const payload = JSON.parse(Buffer.from(jws.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
-              events: Record<string, unknown>[];
-            };
-            found.push(...payload.events.filter((e) => e.requestId === requestId));
-            if (found.length >= count) {
-              clearTimeout(timer);
-              resolve();
-            }
-            return Promise.resolve();
-          },
-        });
-      });
-    } finally {
-      await consumer.disconnect();
-    }
-    return found;
-  }
-
   it('withholds the provider answer (503 audit_unavailable, nothing of the data) and serves again once the log does', async () => {
     let refusal: unknown;
     const requestId = randomUUID();
@@ -100,7 +71,7 @@ describe('gateway: the audit log does not acknowledge', () => {
 
     // The allow record of the withheld call was queued and reaches the log once it is back; a second record of the
     // same request says the answer was withheld, so the ledger does not claim the caller got the data.
-    const events = await auditEvents(requestId, 2);
+    const events = await auditEventsOf(bed.kafka, requestId, 2);
     expect(
       events
         .map((e) => ({ decision: e.decision, status: e.status, errorCode: e.errorCode }))

@@ -23,6 +23,7 @@ import {
   publicKeyToPem,
 } from '@kopir/pki';
 import { runCli } from '../../apps/cli/src/cli';
+import { auditEventsOf } from './audit-events';
 import { startGatewayTestBed, type GatewayTestBed } from './gateway-test-bed';
 
 jest.setTimeout(120_000);
@@ -226,6 +227,40 @@ describe('gateway identity: expired and unregistered certificates, algorithm con
         code: 'client_certificate_invalid',
       });
     }
+  });
+
+  it('records a refusal before the relay (body over the limit) on an unregistered certificate as unidentified', async () => {
+    // The audit record must not attribute the call to the system the certificate claims: only the federation's pin
+    // identifies it (RelayService.caller), for refusals made by the HTTP layer as for the relay's own.
+    const requestId = randomUUID();
+    const answer = await new Promise<RawAnswer>((resolve, reject) => {
+      const req = request(
+        `${gateway.url}${PATH}`,
+        {
+          method: 'POST',
+          ca: readFileSync(paths.chain),
+          cert: unregistered.cert,
+          key: unregistered.key,
+          agent: false,
+          headers: {
+            'content-type': 'application/json',
+            'kopir-purpose': PURPOSE,
+            'kopir-subject': IIN,
+            'kopir-request-id': requestId,
+          },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : {} }));
+        },
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify({ iin: IIN, pad: 'x'.repeat(1_100_000) }));
+    });
+    expect([answer.status, answer.json.code]).toEqual([413, 'payload_too_large']);
+    const [event] = await auditEventsOf(bed.kafka, requestId, 1);
+    expect(event).toMatchObject({ client: 'unidentified', decision: 'deny', status: 413 });
   });
 
   it('refuses HS256 keyed with the system’s public key (algorithm confusion), over the exact signed payload', async () => {
