@@ -93,39 +93,43 @@ describe('gateway identity: expired and unregistered certificates, algorithm con
     });
   }
 
-  /** One POST on a fresh connection (no agent), TLS verification on, with the given client certificate. */
-  function raw(tls: Tls, signature: (requestId: string, body: string) => Promise<string>): Promise<RawAnswer> {
+  /**
+   * One POST on a fresh connection (no agent), TLS verification on, with the given client certificate and signature;
+   * `body` defaults to a valid request. Resolves with the answer and the request id it sent.
+   */
+  async function raw(
+    tls: Tls,
+    signature: (requestId: string, body: string) => Promise<string>,
+    body = JSON.stringify({ iin: IIN }),
+  ): Promise<RawAnswer & { requestId: string }> {
     const requestId = randomUUID();
-    const body = JSON.stringify({ iin: IIN });
-    return signature(requestId, body).then(
-      (sig) =>
-        new Promise<RawAnswer>((resolve, reject) => {
-          const req = request(
-            `${gateway.url}${PATH}`,
-            {
-              method: 'POST',
-              ca: readFileSync(paths.chain),
-              cert: tls.cert,
-              key: tls.key,
-              agent: false,
-              headers: {
-                'content-type': 'application/json',
-                'kopir-purpose': PURPOSE,
-                'kopir-subject': IIN,
-                'kopir-request-id': requestId,
-                'kopir-signature': sig,
-              },
-            },
-            (res) => {
-              let text = '';
-              res.on('data', (c: Buffer) => (text += c.toString()));
-              res.on('end', () => resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : {} }));
-            },
-          );
-          req.on('error', reject);
-          req.end(body);
-        }),
-    );
+    const sig = await signature(requestId, body);
+    return new Promise((resolve, reject) => {
+      const req = request(
+        `${gateway.url}${PATH}`,
+        {
+          method: 'POST',
+          ca: readFileSync(paths.chain),
+          cert: tls.cert,
+          key: tls.key,
+          agent: false,
+          headers: {
+            'content-type': 'application/json',
+            'kopir-purpose': PURPOSE,
+            'kopir-subject': IIN,
+            'kopir-request-id': requestId,
+            'kopir-signature': sig,
+          },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : {}, requestId }));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
   }
 
   /** A detached JWS whose header says `alg`, over the exact payload signRequest would sign. */
@@ -232,34 +236,9 @@ describe('gateway identity: expired and unregistered certificates, algorithm con
   it('records a refusal before the relay (body over the limit) on an unregistered certificate as unidentified', async () => {
     // The audit record must not attribute the call to the system the certificate claims: only the federation's pin
     // identifies it (RelayService.caller), for refusals made by the HTTP layer as for the relay's own.
-    const requestId = randomUUID();
-    const answer = await new Promise<RawAnswer>((resolve, reject) => {
-      const req = request(
-        `${gateway.url}${PATH}`,
-        {
-          method: 'POST',
-          ca: readFileSync(paths.chain),
-          cert: unregistered.cert,
-          key: unregistered.key,
-          agent: false,
-          headers: {
-            'content-type': 'application/json',
-            'kopir-purpose': PURPOSE,
-            'kopir-subject': IIN,
-            'kopir-request-id': requestId,
-          },
-        },
-        (res) => {
-          let text = '';
-          res.on('data', (c: Buffer) => (text += c.toString()));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : {} }));
-        },
-      );
-      req.on('error', reject);
-      req.end(JSON.stringify({ iin: IIN, pad: 'x'.repeat(1_100_000) }));
-    });
+    const answer = await raw(unregistered, validSignature, JSON.stringify({ iin: IIN, pad: 'x'.repeat(1_100_000) }));
     expect([answer.status, answer.json.code]).toEqual([413, 'payload_too_large']);
-    const [event] = await auditEventsOf(bed.kafka, requestId, 1);
+    const [event] = await auditEventsOf(bed.kafka, answer.requestId, 1);
     expect(event).toMatchObject({ client: 'unidentified', decision: 'deny', status: 413 });
   });
 
