@@ -1,5 +1,5 @@
 import { GatewayMetrics } from '../../apps/gateway/src/ops/gateway.metrics';
-import { OpsServer } from '../../apps/gateway/src/ops/ops.server';
+import { OpsServer } from '@kopir/ops';
 
 /**
  * The ops port's maintenance switch answers operators' tools, not web pages: a browser sends Origin (and
@@ -13,7 +13,7 @@ describe('gateway ops port: the maintenance switch', () => {
       this.enabled = enabled;
     },
   };
-  const ops = new OpsServer(new GatewayMetrics(), [], maintenance);
+  const ops = new OpsServer(new GatewayMetrics().registry, [], maintenance);
   let base: string;
 
   beforeAll(async () => {

@@ -26,7 +26,7 @@ import { CatalogService } from './catalog/catalog.service';
 import { compileFederation, type FederationView } from './federation/federation-state';
 import { GatewayModule } from './gateway.module';
 import { GatewayMetrics } from './ops/gateway.metrics';
-import { OpsServer } from './ops/ops.server';
+import { OpsServer } from '@kopir/ops';
 import { RelayService } from './relay/relay.service';
 
 export type GatewayConfig = ConfigOf<typeof gatewayConfigSpec>;
@@ -197,7 +197,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     return lag.result;
   };
   const ops = new OpsServer(
-    metrics,
+    metrics.registry,
     [
       { name: 'federation', check: () => failure(() => federation()) },
       { name: 'crl', check: () => trust.crlProblem() },

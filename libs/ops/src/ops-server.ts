@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { GatewayMetrics } from './gateway.metrics';
+import type { Registry } from 'prom-client';
 
 export interface ReadinessCheck {
   readonly name: string;
@@ -14,17 +14,19 @@ export interface Maintenance {
 }
 
 /**
- * The operations listener: Prometheus metrics, liveness and readiness probes, and the maintenance switch. It is a
- * separate plain-HTTP port bound to loopback (or an operations network) by default, so probes and scrapers need no
- * client certificate and the public port stays mutual-TLS only.
+ * The operations listener of a Köpir service: Prometheus metrics, liveness and readiness probes, and (for a service
+ * that has one, the gateway) the maintenance switch. It is a separate plain-HTTP port bound to loopback (or an
+ * operations network) by default, so probes and scrapers need no client certificate and the service's own port stays
+ * mutual-TLS only. It serves nothing but these: no data of any citizen, request or audit event.
  */
 export class OpsServer {
   private server: Server | undefined;
 
   constructor(
-    private readonly metrics: GatewayMetrics,
+    private readonly registry: Registry,
     private readonly checks: readonly ReadinessCheck[],
-    private readonly maintenance: Maintenance,
+    /** Without one, /maintenance/* answers 404 and readiness depends on the checks alone. */
+    private readonly maintenance?: Maintenance,
   ) {}
 
   async listen(port: number, host: string): Promise<AddressInfo> {
@@ -44,11 +46,11 @@ export class OpsServer {
     server.closeAllConnections();
   }
 
-  /** Readiness: every check passes and the gateway is not in maintenance. */
+  /** Readiness: every check passes and the service is not in maintenance. */
   async readiness(): Promise<{ ready: boolean; checks: Record<string, string> }> {
     const results: Record<string, string> = {};
-    let ready = !this.maintenance.enabled;
-    if (this.maintenance.enabled) results.maintenance = 'maintenance mode is on';
+    let ready = this.maintenance?.enabled !== true;
+    if (!ready) results.maintenance = 'maintenance mode is on';
     for (const check of this.checks) {
       let reason: string | undefined;
       try {
@@ -66,14 +68,18 @@ export class OpsServer {
     const path = (req.url ?? '/').split('?')[0];
     try {
       if (req.method === 'GET' && path === '/metrics') {
-        res.writeHead(200, { 'content-type': this.metrics.registry.contentType });
-        res.end(await this.metrics.registry.metrics());
+        res.writeHead(200, { 'content-type': this.registry.contentType });
+        res.end(await this.registry.metrics());
       } else if (req.method === 'GET' && path === '/health/live') {
         json(res, 200, { status: 'live' });
       } else if (req.method === 'GET' && path === '/health/ready') {
         const { ready, checks } = await this.readiness();
         json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks });
-      } else if (req.method === 'POST' && (path === '/maintenance/on' || path === '/maintenance/off')) {
+      } else if (
+        this.maintenance &&
+        req.method === 'POST' &&
+        (path === '/maintenance/on' || path === '/maintenance/off')
+      ) {
         // The switch is for operators' tools (curl, orchestration), never for a web page. A browser on an operator's
         // machine sends Origin with every POST, also after a DNS rebinding made the page "same-origin": refused, so a
         // page cannot drain the gateway through the browser.

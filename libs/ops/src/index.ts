@@ -1,0 +1,1 @@
+export { OpsServer, type Maintenance, type ReadinessCheck } from './ops-server';
