@@ -346,7 +346,13 @@ function echoPost(agent: Agent, port: number, iin: string): Promise<void> {
 }
 
 async function systemEnv(people: number): Promise<Record<string, string>> {
-  const [broker, gateway, ops, audit] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [broker, gateway, ops, audit, auditOps] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'KAFKA_BROKERS') env[k] = v;
   return {
@@ -356,6 +362,7 @@ async function systemEnv(people: number): Promise<Record<string, string>> {
     GATEWAY_OPS_PORT: String(ops),
     GATEWAY_INSTANCE_ID: 'gw-bench',
     AUDIT_PORT: String(audit),
+    AUDIT_OPS_PORT: String(auditOps),
     REGISTRIES_PEOPLE: String(people),
     NO_COLOR: '1',
   };

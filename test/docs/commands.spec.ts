@@ -139,7 +139,7 @@ interface Place {
 
 /**
  * How a documented command becomes the one run: the npm scripts as they run after building, the test system's
- * ports instead of the defaults (8443 gateway, 8444 officer API, 9464 ops; a `kopir call` without --gateway is given
+ * ports instead of the defaults (8443 gateway, 8444 officer API, 9464 and 9465 ops; a `kopir call` without --gateway is given
  * the test system's), documented placeholders filled in, optional `[...]` parts included.
  */
 function substitute(text: string, place: Place, system: RunningSystem, iin: () => string): string {
@@ -154,7 +154,8 @@ function substitute(text: string, place: Place, system: RunningSystem, iin: () =
     command = command
       .replaceAll('https://127.0.0.1:8444', system.officerApi)
       .replaceAll('https://127.0.0.1:8443', system.gateway)
-      .replaceAll('http://127.0.0.1:9464', system.ops);
+      .replaceAll('http://127.0.0.1:9464', system.ops)
+      .replaceAll('http://127.0.0.1:9465', system.auditOps);
     if (/ call /.test(command) && !command.includes('--gateway')) command += ` --gateway ${system.gateway}`;
   }
   return command;

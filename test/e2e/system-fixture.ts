@@ -13,6 +13,8 @@ export interface RunningSystem {
   readonly gateway: string;
   readonly officerApi: string;
   readonly ops: string;
+  /** The audit service's ops port (health, metrics). */
+  readonly auditOps: string;
   readonly env: Record<string, string>;
   /** Process id of `kopir up` (its services are its children). */
   readonly pid: number;
@@ -35,7 +37,13 @@ export interface SystemOptions {
 export async function startSystem(people = 300, options: SystemOptions = {}): Promise<RunningSystem> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build (npm test does it)`);
   const dir = mkdtempSync(join(tmpdir(), 'kopir-system-'));
-  const [broker, gateway, ops, audit] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [broker, gateway, ops, audit, auditOps] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     BROKER_PORT: String(broker),
@@ -43,6 +51,7 @@ export async function startSystem(people = 300, options: SystemOptions = {}): Pr
     GATEWAY_OPS_PORT: String(ops),
     GATEWAY_INSTANCE_ID: 'gw-test',
     AUDIT_PORT: String(audit),
+    AUDIT_OPS_PORT: String(auditOps),
     REGISTRIES_PEOPLE: String(people),
     NO_COLOR: '1',
   };
@@ -83,6 +92,7 @@ export async function startSystem(people = 300, options: SystemOptions = {}): Pr
     gateway: `https://127.0.0.1:${gateway}`,
     officerApi: `https://127.0.0.1:${audit}`,
     ops: `http://127.0.0.1:${ops}`,
+    auditOps: `http://127.0.0.1:${auditOps}`,
     env,
     pid: child.pid ?? -1,
     log: () => output,

@@ -21,6 +21,7 @@ async function main(): Promise<void> {
   });
   const service = await startAuditService({
     ...config,
+    ops: { host: config.opsHost, port: config.opsPort },
     checkpointIntervalMs: config.checkpointInterval,
     tls: {
       cert: config.tlsCert,
@@ -34,7 +35,9 @@ async function main(): Promise<void> {
     gatewayKey: (kid) => index?.gatewayKey(kid),
     systemByTlsFingerprint: (sha256) => index?.systemByTlsFingerprint(sha256),
   });
-  logger.log(`officer API on https://${config.host}:${service.port}, ledger ${config.database}`);
+  logger.log(
+    `officer API on https://${config.host}:${service.port}, ops on ${service.opsUrl ?? '-'}, ledger ${config.database}`,
+  );
   logger.log(`checkpoint verifier key: ${service.verifierKey}`);
   const stop = (): void => {
     void service.close().finally(() => process.exit(0));

@@ -7,12 +7,14 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { Kafka } from 'kafkajs';
 import { ed25519Signer, ed25519Verifier, verifierKey } from '@kopir/audit-log';
 import type { Officer, SystemDefinition } from '@kopir/federation';
+import { OpsServer } from '@kopir/ops';
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, TrustStore, limitConnectionsPerAddress, loadPrivateKey } from '@kopir/pki';
 import { AuditModule } from './audit.module';
 import { AuditConsumer } from './consumer/audit.consumer';
 import { LedgerService, type LedgerLogger } from './ledger/ledger.service';
 import { CallerResolver } from './officer/caller-resolver';
 import { OfficerQueryService } from './officer/officer-query.service';
+import { AuditMetrics } from './ops/audit.metrics';
 
 /** Connections one address may hold on the officer API (officers, auditors and a citizen portal's pool). */
 const MAX_CONNECTIONS_PER_ADDRESS = 256;
@@ -20,6 +22,11 @@ const MAX_CONNECTIONS_PER_ADDRESS = 256;
 export interface AuditServiceOptions {
   readonly host: string;
   readonly port: number;
+  /**
+   * The plain-HTTP operations listener (/metrics, /health/live, /health/ready), as the gateway's; unset: none (tests
+   * that do not need it).
+   */
+  readonly ops?: { readonly host: string; readonly port: number };
   readonly database: string;
   readonly origin: string;
   /** Ed25519 private key (PEM file) that signs checkpoints. */
@@ -60,6 +67,8 @@ export interface AuditServiceOptions {
 
 export interface RunningAuditService {
   readonly port: number;
+  /** The operations listener's URL (http://host:port), when one was asked for. */
+  readonly opsUrl?: string;
   readonly ledger: LedgerService;
   /** The log's verifier key (c2sp.org/signed-note), for `kopir audit verify`. */
   readonly verifierKey: string;
@@ -140,9 +149,30 @@ export async function startAuditService(options: AuditServiceOptions): Promise<R
     await consumer.start();
   }
 
+  // Ready means the officer API can answer: the ledger reads and the CRL is fresh (past its nextUpdate the TrustStore
+  // refuses every caller). A stalled kopir.audit partition does not make the service unready, since officers must
+  // still be able to search what is in the ledger; it is the metric kopir_audit_stalled_partitions to alert on.
+  let ops: OpsServer | undefined;
+  let opsUrl: string | undefined;
+  if (options.ops) {
+    const metrics = new AuditMetrics({
+      ledgerEvents: () => ledger.ledger.size,
+      checkpointSize: () => ledger.ledger.latestCheckpoint()?.size ?? 0,
+      stalledPartitions: () => consumer?.stalledPartitions().length ?? 0,
+    });
+    ops = new OpsServer(metrics.registry, [
+      // A read of the tree's root: fails (and is reported) when the database cannot be read.
+      { name: 'ledger', check: () => void ledger.ledger.root() },
+      { name: 'crl', check: () => trust.crlProblem() },
+    ]);
+    const opsAddress = await ops.listen(options.ops.port, options.ops.host);
+    opsUrl = `http://${options.ops.host}:${opsAddress.port}`;
+  }
+
   let closed = false;
   return {
     port,
+    ...(opsUrl === undefined ? {} : { opsUrl }),
     ledger,
     verifierKey: verifierKey(options.origin, checkpointPublicKey),
     checkpointPublicKey,
@@ -150,6 +180,7 @@ export async function startAuditService(options: AuditServiceOptions): Promise<R
       if (closed) return;
       closed = true;
       await consumer?.stop();
+      await ops?.close();
       trust.close();
       await app.close();
       ledger.close();

@@ -141,6 +141,8 @@ export const registriesConfigSpec = {
 export const auditConfigSpec = {
   host: str('AUDIT_HOST', { description: 'address the officer API listens on', default: '127.0.0.1' }),
   port: port('AUDIT_PORT', { description: 'officer API port (HTTPS, mutual TLS)', default: 8444 }),
+  opsHost: str('AUDIT_OPS_HOST', { description: 'address of the metrics / health listener', default: '127.0.0.1' }),
+  opsPort: port('AUDIT_OPS_PORT', { description: 'plain-HTTP port of /metrics and /health/*', default: 9465 }),
   database: str('AUDIT_DATABASE', { description: 'the ledger (SQLite file)', default: 'data/audit/ledger.db' }),
   origin: str('AUDIT_ORIGIN', {
     description: "the log's identity in its checkpoints (origin line and key name)",

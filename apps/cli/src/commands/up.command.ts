@@ -137,7 +137,8 @@ export function registerUpCommands(program: Command, out: Output): void {
         [
           '',
           `Köpir is up. Gateway https://${gateway.host}:${gateway.port} (mutual TLS); officer API https://${audit.host}:${audit.port}; ` +
-            `metrics and health http://${gateway.opsHost}:${gateway.opsPort}/metrics. Ctrl-C stops everything.`,
+            `metrics and health http://${gateway.opsHost}:${gateway.opsPort}/metrics (gateway), ` +
+            `http://${audit.opsHost}:${audit.opsPort}/metrics (audit). Ctrl-C stops everything.`,
           `Try: npm run kopir -- call --as psc/front-office --purpose driving-licence-issue --subject ${iin} mju/population/person-by-iin '{"iin":"${iin}"}'`,
           `     npm run kopir -- demo`,
           '',
