@@ -38,8 +38,49 @@ export async function verifyJson<T>(
 ): Promise<VerifiedJson<T>> {
   const allowed = allowList(options.algorithms);
   const { header, encodedHeader, encodedPayload, encodedSignature } = splitCompact(jws);
-  if (header.typ !== options.typ) {
-    throw new SignatureInvalidError(`JWS type ${JSON.stringify(header.typ)} is not ${JSON.stringify(options.typ)}`);
+  const { kid, alg, publicKey } = checkHeader(header, key, options.typ, allowed);
+  const text = decodeUtf8(encodedPayload, 'payload');
+  const payload = parseCanonical(text);
+  if (!verifyInput(`${encodedHeader}.${encodedPayload}`, encodedSignature, publicKey, alg)) {
+    throw new SignatureInvalidError('JWS signature does not verify');
+  }
+  return { payload: payload as T, kid, alg };
+}
+
+/**
+ * {@link verifyJson} of a JWS whose payload the verifier rebuilt itself (RFC 7515 Appendix F): `detachedJws` is
+ * `<header>..<signature>` and `canonical` the payload text, which the caller made with canonicalize. The same checks
+ * in the same order, the same refusals and the same result as verifyJson of the attached JWS; only the payload's
+ * round trip is left out (base64url-decoding what was just encoded, and parsing and re-serializing it to prove it
+ * canonical, which text from canonicalize always is).
+ *
+ * @throws SignatureInvalidError (`signature_invalid`) on any failure.
+ */
+export function verifyRebuiltJson<T>(
+  detachedJws: string,
+  canonical: string,
+  key: VerificationKey,
+  options: VerifyJsonOptions,
+): VerifiedJson<T> {
+  const allowed = allowList(options.algorithms);
+  const { header, encodedHeader, encodedSignature } = splitCompact(detachedJws, true);
+  const { kid, alg, publicKey } = checkHeader(header, key, options.typ, allowed);
+  const encodedPayload = Buffer.from(canonical).toString('base64url');
+  if (!verifyInput(`${encodedHeader}.${encodedPayload}`, encodedSignature, publicKey, alg)) {
+    throw new SignatureInvalidError('JWS signature does not verify');
+  }
+  return { payload: JSON.parse(canonical) as T, kid, alg };
+}
+
+/** The header checks of {@link verifyJson}: `typ`, `alg` in the allow-list, `kid` known, the key fitting `alg`. */
+function checkHeader(
+  header: Readonly<Record<string, unknown>>,
+  key: VerificationKey,
+  typ: string,
+  allowed: readonly SigningAlgorithm[],
+): { readonly kid: string; readonly alg: SigningAlgorithm; readonly publicKey: KeyObject } {
+  if (header.typ !== typ) {
+    throw new SignatureInvalidError(`JWS type ${JSON.stringify(header.typ)} is not ${JSON.stringify(typ)}`);
   }
   const alg = assertAllowed(header.alg, allowed);
   const kid = header.kid;
@@ -49,10 +90,5 @@ export async function verifyJson<T>(
   if (!keyFitsAlgorithm(publicKey, alg)) {
     throw new SignatureInvalidError(`Key ${JSON.stringify(kid)} cannot verify ${alg}`);
   }
-  const text = decodeUtf8(encodedPayload, 'payload');
-  const payload = parseCanonical(text);
-  if (!verifyInput(`${encodedHeader}.${encodedPayload}`, encodedSignature, publicKey, alg)) {
-    throw new SignatureInvalidError('JWS signature does not verify');
-  }
-  return { payload: payload as T, kid, alg };
+  return { kid, alg, publicKey };
 }
