@@ -1,6 +1,8 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Agent, request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, type IncomingHttpHeaders } from 'node:http';
+import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
+import { urlToHttpOptions } from 'node:url';
 import { ERROR_CODES, HEADERS, KopirError, isErrorCode, parseServiceId } from '@kopir/contracts';
 import { signRequest, verifyDetachedAnswer, type Answer } from '@kopir/envelope';
 import { devPkiPaths, jwkToPublicKey, keyThumbprint, loadPrivateKey, type PublicJwk } from '@kopir/pki';
@@ -60,6 +62,35 @@ export class KopirCallError extends KopirError {
 }
 
 /**
+ * The client's connection pool. node:https names a pool by the address and every TLS option, and builds that name
+ * three times a request (queueing it, freeing the socket, keeping it alive), turning the Buffers of the certificate,
+ * key and CA chain into text each time: about 10 µs of CPU a call. The TLS options of this agent are the ones it was
+ * constructed with (an agent's own options override a request's), so the name depends on the address alone: it is
+ * computed once per address and reused, the same string node:https would build.
+ */
+class GatewayAgent extends Agent {
+  private readonly names = new Map<string, string>();
+
+  override getName(options: RequestOptions = {}): string {
+    const address = HttpAgent.prototype.getName.call(this, options);
+    let name = this.names.get(address);
+    if (name === undefined) {
+      name = super.getName(options);
+      this.names.set(address, name);
+    }
+    return name;
+  }
+}
+
+type Response = { status: number; headers: IncomingHttpHeaders; body: Buffer };
+
+/** A response header as one string (node:http gives repeated headers joined, set-cookie as an array). */
+function header(response: Response, name: string): string | undefined {
+  const value = response.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/**
  * What a ministry system calls the gateway with: mutual TLS (verification always on), the Kopir-Signature over every
  * request, and verification of the provider's signature over every answer, against the provider keys the gateway's
  * catalog lists. `client.call('mju/population/person-by-iin', { iin }, { purpose, subject })`.
@@ -68,9 +99,11 @@ export class KopirClient {
   private readonly agent: Agent;
   private readonly kid: string;
   private providerKeys: Map<string, KeyObject> | undefined;
+  /** The gateway's protocol, host and port as request options, parsed from `options.gateway` on first use. */
+  private origin: RequestOptions | undefined;
 
   constructor(private readonly options: KopirClientOptions) {
-    this.agent = new Agent({
+    this.agent = new GatewayAgent({
       keepAlive: true,
       maxSockets: options.maxConnections ?? 16,
       cert: options.tlsCert,
@@ -97,7 +130,7 @@ export class KopirClient {
   }
 
   async call<T = unknown>(service: string, body: unknown, options: CallOptions): Promise<CallResult<T>> {
-    parseServiceId(service);
+    const provider = parseServiceId(service).provider;
     const requestId = options.requestId ?? randomUUID();
     const path = `/r1/${service}`;
     const bytes = Buffer.from(JSON.stringify(body));
@@ -117,15 +150,14 @@ export class KopirClient {
     if (response.status !== 200) throw problem(response, requestId);
     const parsed = JSON.parse(response.body.toString('utf8')) as T;
     const detached = {
-      signature: response.headers[HEADERS.responseSignature] ?? '',
-      envelopeDigest: response.headers['kopir-envelope-digest'] ?? '',
-      issuedAt: Number(response.headers['kopir-answer-issued-at']),
+      signature: header(response, HEADERS.responseSignature) ?? '',
+      envelopeDigest: header(response, 'kopir-envelope-digest') ?? '',
+      issuedAt: Number(header(response, 'kopir-answer-issued-at')),
     };
     const kid = JSON.parse(Buffer.from(detached.signature.split('.')[0] ?? '', 'base64url').toString() || '{}') as {
       kid?: string;
     };
-    const provider = parseServiceId(service).provider;
-    let keys = await this.keys();
+    let keys = this.providerKeys ?? (await this.keys());
     if (kid.kid !== undefined && !keys.has(`${provider}#${kid.kid}`)) {
       // A kid we have not seen: the provider may have rotated its key since the catalog was read. Read it again
       // (once per such answer); a kid the federation does not list still fails verification below.
@@ -138,7 +170,7 @@ export class KopirClient {
     return {
       body: parsed,
       requestId,
-      auditReceipt: response.headers[HEADERS.auditReceipt] ?? '',
+      auditReceipt: header(response, HEADERS.auditReceipt) ?? '',
       responseSignature: detached.signature,
       answer: { ...answer, kid: kid.kid ?? '' },
     };
@@ -168,27 +200,19 @@ export class KopirClient {
     return keys;
   }
 
-  private send(
-    method: string,
-    path: string,
-    body?: Buffer,
-    headers: Record<string, string> = {},
-  ): Promise<{ status: number; headers: Record<string, string | undefined>; body: Buffer }> {
-    const url = new URL(path, this.options.gateway);
+  private send(method: string, path: string, body?: Buffer, headers: Record<string, string> = {}): Promise<Response> {
     return new Promise((resolve, reject) => {
+      // `path` is absolute and made of identifier characters only, so it replaces the gateway URL's own path as
+      // `new URL(path, gateway)` would: parsing the gateway URL once is enough.
+      this.origin ??= urlToHttpOptions(new URL(this.options.gateway));
       const req = httpsRequest(
-        url,
-        { method, agent: this.agent, headers, timeout: this.options.timeoutMs ?? 30_000 },
+        { ...this.origin, path, method, agent: this.agent, headers, timeout: this.options.timeoutMs ?? 30_000 },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => {
-            const flat: Record<string, string | undefined> = {};
-            for (const [name, value] of Object.entries(res.headers)) {
-              flat[name] = Array.isArray(value) ? value.join(', ') : value;
-            }
-            resolve({ status: res.statusCode ?? 0, headers: flat, body: Buffer.concat(chunks) });
-          });
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+          );
           res.on('error', reject);
         },
       );
@@ -205,10 +229,7 @@ export class KopirClient {
   }
 }
 
-function problem(
-  response: { status: number; headers: Record<string, string | undefined>; body: Buffer },
-  requestId: string,
-): KopirCallError {
+function problem(response: Response, requestId: string): KopirCallError {
   let parsed: { code?: unknown; detail?: unknown } = {};
   try {
     parsed = JSON.parse(response.body.toString('utf8')) as typeof parsed;
@@ -216,8 +237,8 @@ function problem(
     // Not problem+json: reported by status below.
   }
   const code = isErrorCode(parsed.code) ? parsed.code : response.status >= 500 ? 'provider_error' : 'request_invalid';
-  const retryAfter = response.headers['retry-after'];
-  const receipt = response.headers[HEADERS.auditReceipt];
+  const retryAfter = header(response, 'retry-after');
+  const receipt = header(response, HEADERS.auditReceipt);
   return new KopirCallError(
     code,
     typeof parsed.detail === 'string' ? parsed.detail : ERROR_CODES[code].title,
