@@ -383,10 +383,15 @@ describe('the whole system, end to end (kopir up; real mutual TLS, Kafka protoco
   });
 
   it('refuses a certificate revoked while the system runs (next connection and next request)', async () => {
+    // kopir up keeps each service's CRL floor in data/, so an older crl.pem is refused after a restart too.
+    const states = ['data/gateway/crl-state.json', 'data/audit/crl-state.json'].map((f) => join(system.dir, f));
+    const before = states.map((f) => readFileSync(f, 'utf8'));
     const revoke = await system.kopir(['pki', 'revoke', 'psc/front-office', '--dir', system.pki]);
     expect(revoke.code).toBe(0);
     // The gateway polls the CRL every second.
     await new Promise((r) => setTimeout(r, 2500));
+    // Both recorded the new CRL as the floor.
+    states.forEach((f, i) => expect(readFileSync(f, 'utf8')).not.toBe(before[i]));
     await expect(raw()).rejects.toThrow();
     await expect(
       client.call('mju/population/person-by-iin', { iin }, { purpose: 'driving-licence-issue', subject: iin }),

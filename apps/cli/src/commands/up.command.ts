@@ -68,6 +68,12 @@ export async function prepareOneMachine(pkiDir: string, out: Output): Promise<vo
   }
 }
 
+/** Where `kopir up` keeps each service's CRL floor when GATEWAY_TLS_CRL_STATE / AUDIT_TLS_CRL_STATE are not set. */
+const ONE_MACHINE_CRL_STATE = {
+  gateway: 'data/gateway/crl-state.json',
+  audit: 'data/audit/crl-state.json',
+} as const;
+
 export function registerUpCommands(program: Command, out: Output): void {
   program
     .command('up')
@@ -107,10 +113,16 @@ export function registerUpCommands(program: Command, out: Output): void {
           out.stdout(`up: using the Kafka cluster at ${brokers} (KAFKA_BROKERS); no embedded broker\n`);
         }
         const env = { KAFKA_BROKERS: brokers };
-        supervisor.start(service('audit', env));
+        // The newest CRL each service accepted is kept in data/ (unless configured), so an older crl.pem put back is
+        // refused after a restart too, on one machine as in docker-compose.yml (docs/security.md).
+        supervisor.start(
+          service('audit', { ...env, AUDIT_TLS_CRL_STATE: audit.tlsCrlState ?? ONE_MACHINE_CRL_STATE.audit }),
+        );
         const adapters = ['population', 'vehicles', 'tax'] as const;
         for (const adapter of adapters) supervisor.start(service(adapter, env));
-        supervisor.start(service('gateway', env));
+        supervisor.start(
+          service('gateway', { ...env, GATEWAY_TLS_CRL_STATE: gateway.tlsCrlState ?? ONE_MACHINE_CRL_STATE.gateway }),
+        );
         await Promise.all([
           waitForPort(audit.host, audit.port, options.startupTimeout, supervisor.stopped),
           waitForPort(gateway.host, gateway.port, options.startupTimeout, supervisor.stopped),
