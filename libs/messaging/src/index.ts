@@ -7,6 +7,7 @@ export {
   type KafkaConnectionOptions,
   type KafkaSettings,
 } from './kafka-client';
+export { KeyHashPartitioner, murmur2 } from './key-partitioner';
 export { kafkaLogCreator, silentLogger, type MessagingLogger } from './logger';
 export { MESSAGE_HEADERS, headerValue } from './message-headers';
 export {

@@ -1,5 +1,6 @@
-import { Partitioners, type Consumer, type IHeaders, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
+import type { Consumer, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { BatchingProducer } from './batching-producer';
+import { KeyHashPartitioner } from './key-partitioner';
 import { MESSAGE_HEADERS, headerValue } from './message-headers';
 import type { MessagingLogger } from './logger';
 import { OffsetCommitter } from './offset-committer';
@@ -40,9 +41,9 @@ export class RequestConsumer {
 
   constructor(private readonly options: RequestConsumerOptions) {
     this.consumer = options.kafka.consumer({ groupId: options.groupId, maxWaitTimeInMs: 500 });
-    // Replies name their topic and key; the default (murmur2) partitioner, chosen explicitly to silence kafkajs's
-    // v2 migration warning in every adapter's log.
-    this.producer = options.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    // Replies name their topic and key: kafkajs's default (murmur2) partitioning, chosen explicitly (which also
+    // silences kafkajs's v2 migration warning in every adapter's log), with the hash computed without BigInt.
+    this.producer = options.kafka.producer({ createPartitioner: KeyHashPartitioner });
     // The replies of concurrent requests share produce requests (group commit).
     this.replies = new BatchingProducer(this.producer, { acks: 1 });
     this.commits = new OffsetCommitter(this.consumer, (error) =>
