@@ -79,20 +79,21 @@ export class RequestConsumer {
       // rebalance at most that second's requests come again; this instance's replay guard refuses the ones it saw,
       // another instance answers them a second time (a read), and the gateway drops answers nobody waits for.
       autoCommit: false,
+      // No heartbeat here: kafkajs's runner sends one (when due) right after every batch it hands over.
       eachBatch: async (payload) => {
         const { batch } = payload;
+        const { topic, partition, messages } = batch;
         const work: Promise<void>[] = [];
-        for (const message of batch.messages) {
+        for (const message of messages) {
           if (!payload.isRunning() || payload.isStale()) break;
-          work.push(this.limited(() => this.handle(batch.topic, batch.partition, message)));
+          work.push(this.handle(topic, partition, message));
         }
         await Promise.all(work);
-        const last = batch.messages[work.length - 1];
+        const last = messages[work.length - 1];
         if (last) {
           payload.resolveOffset(last.offset);
-          this.commits.done(batch.topic, batch.partition, last.offset);
+          this.commits.done(topic, partition, last.offset);
         }
-        await payload.heartbeat();
       },
     });
     await ready;
@@ -104,42 +105,44 @@ export class RequestConsumer {
     await this.producer.disconnect();
   }
 
+  /**
+   * Handles one message within the concurrency bound (waiting for a free slot only when all are taken) and sends its
+   * reply. Never rejects: a failure is logged, and the gateway answers provider_timeout.
+   */
   private async handle(topic: string, partition: number, message: KafkaMessage): Promise<void> {
-    const replyTo = headerValue(message.headers, MESSAGE_HEADERS.replyTo);
-    const correlationId = headerValue(message.headers, MESSAGE_HEADERS.correlationId);
-    if (message.value === null) return;
-    let reply: string | Buffer | undefined;
-    try {
-      reply = await this.options.handler({
-        topic,
-        partition,
-        key: message.key?.toString(),
-        value: message.value,
-        headers: plainHeaders(message.headers),
-      });
-    } catch (error) {
-      // Handlers turn their own failures into signed error answers; reaching here is a bug, never a lost batch.
-      this.options.logger.error(`request handler failed: ${error instanceof Error ? error.message : String(error)}`);
-      return;
-    }
-    if (reply === undefined || replyTo === undefined || correlationId === undefined) return;
-    try {
-      await this.replies.send(replyTo, {
-        key: message.key,
-        value: reply,
-        headers: { [MESSAGE_HEADERS.correlationId]: correlationId },
-      });
-    } catch (error) {
-      // The gateway times the request out and answers provider_timeout; the caller may retry.
-      this.options.logger.warn(`could not send a reply to ${replyTo}: ${(error as Error).message}`);
-    }
-  }
-
-  private async limited(task: () => Promise<void>): Promise<void> {
     if (this.active >= this.options.concurrency) await new Promise<void>((resolve) => this.queue.push(resolve));
     this.active++;
     try {
-      await task();
+      if (message.value === null) return;
+      // One pass over the record's headers: the handler's copy also names the reply topic and correlation id.
+      const headers = plainHeaders(message.headers);
+      const replyTo = headers[MESSAGE_HEADERS.replyTo];
+      const correlationId = headers[MESSAGE_HEADERS.correlationId];
+      let reply: string | Buffer | undefined;
+      try {
+        reply = await this.options.handler({
+          topic,
+          partition,
+          key: message.key?.toString(),
+          value: message.value,
+          headers,
+        });
+      } catch (error) {
+        // Handlers turn their own failures into signed error answers; reaching here is a bug, never a lost batch.
+        this.options.logger.error(`request handler failed: ${error instanceof Error ? error.message : String(error)}`);
+        return;
+      }
+      if (reply === undefined || replyTo === undefined || correlationId === undefined) return;
+      try {
+        await this.replies.send(replyTo, {
+          key: message.key,
+          value: reply,
+          headers: { [MESSAGE_HEADERS.correlationId]: correlationId },
+        });
+      } catch (error) {
+        // The gateway times the request out and answers provider_timeout; the caller may retry.
+        this.options.logger.warn(`could not send a reply to ${replyTo}: ${(error as Error).message}`);
+      }
     } finally {
       this.active--;
       this.queue.shift()?.();
