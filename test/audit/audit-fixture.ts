@@ -114,6 +114,7 @@ export interface HttpsAnswer {
   readonly status: number;
   readonly type: string;
   readonly body: string;
+  readonly retryAfter?: string;
 }
 
 /** GET over mutual TLS with a client certificate of the test PKI (verification of the server stays on). */
@@ -142,6 +143,7 @@ export function get(
             status: res.statusCode ?? 0,
             type: String(res.headers['content-type'] ?? ''),
             body: Buffer.concat(chunks).toString('utf8'),
+            ...(typeof res.headers['retry-after'] === 'string' ? { retryAfter: res.headers['retry-after'] } : {}),
           }),
         );
         res.on('error', reject);

@@ -14,6 +14,7 @@ import { AuditConsumer } from './consumer/audit.consumer';
 import { LedgerService, type LedgerLogger } from './ledger/ledger.service';
 import { CallerResolver } from './officer/caller-resolver';
 import { OfficerQueryService } from './officer/officer-query.service';
+import type { RefusalLimits } from './officer/refusal-limiter';
 import { AuditMetrics } from './ops/audit.metrics';
 
 /** Connections one address may hold on the officer API (officers, auditors and a citizen portal's pool). */
@@ -60,6 +61,11 @@ export interface AuditServiceOptions {
   readonly groupId: string;
   /** Name of this instance in the audit records of officer queries. */
   readonly instance?: string;
+  /**
+   * Refused officer-API calls recorded one by one per caller (default 20 at once, 5 a second); beyond them 429 and a
+   * count recorded every `summaryIntervalMs` (default 10 s). See RefusalLimiter.
+   */
+  readonly officerRefusals?: { readonly limits?: RefusalLimits; readonly summaryIntervalMs?: number };
   /** How long a TLS handshake may take on the officer API (default DEFAULT_HANDSHAKE_TIMEOUT_MS, 10 s). */
   readonly handshakeTimeoutMs?: number;
   readonly logger?: LedgerLogger;
@@ -115,7 +121,12 @@ export async function startAuditService(options: AuditServiceOptions): Promise<R
     new Set(options.citizenPortals),
     options.systemByTlsFingerprint,
   );
-  const queries = new OfficerQueryService(ledger, options.instance ?? 'audit');
+  const queries = new OfficerQueryService(ledger, options.instance ?? 'audit', {
+    ...(options.officerRefusals?.limits === undefined ? {} : { refusalLimits: options.officerRefusals.limits }),
+    ...(options.officerRefusals?.summaryIntervalMs === undefined
+      ? {}
+      : { refusalSummaryIntervalMs: options.officerRefusals.summaryIntervalMs }),
+  });
 
   // Verification stays on: a client without a certificate of the intranet CA never completes the handshake.
   // A socket that never completes its handshake is dropped after 10 s (Node's default: 120 s), and one address holds
@@ -183,6 +194,7 @@ export async function startAuditService(options: AuditServiceOptions): Promise<R
       await ops?.close();
       trust.close();
       await app.close();
+      queries.close();
       ledger.close();
     },
   };

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { Logger } from '@nestjs/common';
 import { KopirError, toKopirError } from '@kopir/contracts';
 import {
   AuditLogError,
@@ -12,6 +13,7 @@ import {
 } from '@kopir/audit-log';
 import type { LedgerService } from '../ledger/ledger.service';
 import type { Caller } from './caller-resolver';
+import { DEFAULT_REFUSAL_LIMITS, RefusalLimiter, type RefusalLimits } from './refusal-limiter';
 
 /** The officer operations; each becomes the `service` of the audit record of the query (`audit:<operation>`). */
 export type OfficerOperation =
@@ -81,10 +83,36 @@ function word(params: Params, name: string): string | undefined {
  * allowed or denied, is appended to the ledger itself (kind `officer-query`) before its answer leaves.
  */
 export class OfficerQueryService {
+  private readonly refusals: RefusalLimiter;
+  private readonly summaries: NodeJS.Timeout;
+  private readonly logger = new Logger('audit');
+
   constructor(
     private readonly ledgerService: LedgerService,
     private readonly instance: string,
-  ) {}
+    options: {
+      /** Refused calls recorded one by one per caller (RefusalLimiter); beyond them, 429 and a count. */
+      readonly refusalLimits?: RefusalLimits;
+      /** How often the counts of refusals not recorded one by one go to the ledger (default 10 s). */
+      readonly refusalSummaryIntervalMs?: number;
+    } = {},
+  ) {
+    this.refusals = new RefusalLimiter(options.refusalLimits ?? DEFAULT_REFUSAL_LIMITS);
+    this.summaries = setInterval(() => {
+      try {
+        this.recordSuppressed();
+      } catch (error) {
+        this.logger.error(`could not record the refused calls counted: ${describe(error)}`);
+      }
+    }, options.refusalSummaryIntervalMs ?? 10_000);
+    this.summaries.unref();
+  }
+
+  /** Records the refusals still counted, and stops; call before the ledger closes. */
+  close(): void {
+    clearInterval(this.summaries);
+    this.recordSuppressed();
+  }
 
   private get ledger() {
     return this.ledgerService.ledger;
@@ -98,6 +126,20 @@ export class OfficerQueryService {
     action: () => T,
   ): T {
     const start = performance.now();
+    const refused =
+      caller instanceof KopirError ||
+      caller.kind === 'refused' ||
+      (caller.kind === 'portal' && operation !== 'subject-accesses');
+    if (refused) {
+      const admitted = this.refusals.admit(labelOf(caller));
+      if (!admitted.admitted) {
+        // Counted, not recorded one by one: recordSuppressed puts the count on the record.
+        throw Object.assign(
+          new KopirError('rate_limited', 'Too many refused calls from this certificate; retry later'),
+          { retryAfterSeconds: admitted.retryAfterSeconds },
+        );
+      }
+    }
     let status = 200;
     let error: KopirError | undefined;
     try {
@@ -129,8 +171,6 @@ export class OfficerQueryService {
     details: { subject?: string | null; purpose?: string },
     outcome: { decision: AuditDecision; status: number; errorCode: string | null; latencyMs: number },
   ): void {
-    const kind: AuditEventKind = 'officer-query';
-    const client = caller instanceof KopirError ? 'unidentified' : caller.label;
     const reason =
       outcome.errorCode ??
       (caller instanceof KopirError
@@ -138,6 +178,50 @@ export class OfficerQueryService {
         : caller.kind === 'officer'
           ? `role:${caller.roles.join('+')}`
           : 'citizen-portal');
+    this.append({
+      client: labelOf(caller),
+      service: `audit:${operation}`,
+      purpose: details.purpose ?? 'audit',
+      subject:
+        details.subject !== undefined && details.subject !== null && IIN.test(details.subject) ? details.subject : null,
+      reason,
+      ...outcome,
+    });
+  }
+
+  /**
+   * One record per caller whose refused calls were answered 429 and not recorded one by one since the last time:
+   * service `audit:refused-calls`, decision deny, status 429, and the count and time span in its reason. A failure is
+   * left to the next round (the counts are lost then: the ledger is failing anyway, and says so in the log).
+   */
+  private recordSuppressed(): void {
+    for (const s of this.refusals.drain()) {
+      this.append({
+        client: s.caller,
+        service: 'audit:refused-calls',
+        purpose: 'audit',
+        subject: null,
+        reason: `rate_limited: ${s.count} refused calls from ${s.first} to ${s.last} not recorded one by one`,
+        decision: 'deny',
+        status: 429,
+        errorCode: 'rate_limited',
+        latencyMs: 0,
+      });
+    }
+  }
+
+  private append(record: {
+    client: string;
+    service: string;
+    purpose: string;
+    subject: string | null;
+    reason: string;
+    decision: AuditDecision;
+    status: number;
+    errorCode: string | null;
+    latencyMs: number;
+  }): void {
+    const kind: AuditEventKind = 'officer-query';
     this.ledgerService.append([
       buildAuditEvent({
         eventId: `officer-${randomUUID()}`,
@@ -145,18 +229,15 @@ export class OfficerQueryService {
         time: new Date().toISOString(),
         kind,
         gateway: this.instance,
-        client,
-        service: `audit:${operation}`,
-        purpose: details.purpose ?? 'audit',
-        subject:
-          details.subject !== undefined && details.subject !== null && IIN.test(details.subject)
-            ? details.subject
-            : null,
-        decision: outcome.decision,
-        reason,
-        status: outcome.status,
-        errorCode: outcome.errorCode,
-        latencyMs: Math.round(outcome.latencyMs * 1000) / 1000,
+        client: record.client,
+        service: record.service,
+        purpose: record.purpose,
+        subject: record.subject,
+        decision: record.decision,
+        reason: record.reason,
+        status: record.status,
+        errorCode: record.errorCode,
+        latencyMs: Math.round(record.latencyMs * 1000) / 1000,
         requestHash: null,
         responseHash: null,
       }),
@@ -283,4 +364,13 @@ export class OfficerQueryService {
       ...(page.next === undefined ? {} : { next: page.next }),
     };
   }
+}
+
+/** Who a call's audit record names: the caller's label, or `unidentified` when no certificate identified anyone. */
+function labelOf(caller: Caller | KopirError): string {
+  return caller instanceof KopirError ? 'unidentified' : caller.label;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -16,6 +16,8 @@ export class ProblemFilter implements ExceptionFilter {
     const error = toKopir(exception);
     if (error.code === 'internal_error') this.logger.error(`${request.method} ${request.url}: ${describe(exception)}`);
     const body = problemDetails(error, { instance: request.url.split('?')[0] ?? request.url });
+    const retryAfter = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
     void reply.status(body.status).header('content-type', 'application/problem+json').send(body);
   }
 }
