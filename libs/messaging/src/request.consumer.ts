@@ -83,11 +83,10 @@ export class RequestConsumer {
       eachBatch: async (payload) => {
         const { batch } = payload;
         const { topic, partition, messages } = batch;
-        const work: Promise<void>[] = [];
-        for (const message of messages) {
-          if (!payload.isRunning() || payload.isStale()) break;
-          work.push(this.handle(topic, partition, message));
-        }
+        // Checked once per batch: the loop below never awaits, so nothing can stop the consumer or seek the
+        // partition between two of its messages (kafkajs's isStale builds a JSON key per call).
+        if (!payload.isRunning() || payload.isStale()) return;
+        const work = messages.map((message) => this.handle(topic, partition, message));
         await Promise.all(work);
         const last = messages[work.length - 1];
         if (last) {
