@@ -19,14 +19,13 @@ import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request as httpsRequest } from 'node:https';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createPublicKey } from 'node:crypto';
 import { createKafka, ensureTopics, silentLogger } from '@kopir/messaging';
 import { devPkiPaths, loadPrivateKey } from '@kopir/pki';
 import { FLOOR_PATH, FLOOR_TOPICS, requestSigningInput, signEs256, verifyEs256 } from './floor-node';
-import { freePort } from './free-port';
+import { freePort, waitForPort } from './free-port';
 import { closedLoop, delay, openLoop, quiesce, type Call, type LoadResult } from './load';
 import { percentile, printTable } from './measure';
 
@@ -53,7 +52,7 @@ export async function run(args: readonly string[]): Promise<void> {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     children.push(broker);
-    await waitForPort(brokerPort);
+    await waitForPort(brokerPort, 30_000);
     await ensureTopics(createKafka({ brokers: [brokers], clientId: 'floor-setup', logger: silentLogger }), [
       { topic: FLOOR_TOPICS.request, numPartitions: 1 },
       { topic: FLOOR_TOPICS.reply, numPartitions: 1 },
@@ -229,20 +228,4 @@ function forkReady(
     });
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
   });
-}
-
-async function waitForPort(port: number): Promise<void> {
-  for (let attempt = 0; attempt < 300; attempt++) {
-    const open = await new Promise<boolean>((resolveOpen) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolveOpen(true);
-      });
-      socket.once('error', () => resolveOpen(false));
-    });
-    if (open) return;
-    await delay(100);
-  }
-  throw new Error(`nothing listened on ${port} in 30 s`);
 }

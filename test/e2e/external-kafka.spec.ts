@@ -6,33 +6,15 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { samplePeople } from '@kopir/reference-registries';
 import { ROOT, startSystem, type RunningSystem } from './system-fixture';
-import { freePort } from '../bench/free-port';
+import { freePort, waitForPort } from '../bench/free-port';
 
 jest.setTimeout(180_000);
 
 const BROKER = join(ROOT, 'dist', 'apps', 'broker', 'src', 'main.js');
-
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Every process below `pid`, with its command line (ps, procps). */
 function descendants(pid: number): { pid: number; args: string }[] {
