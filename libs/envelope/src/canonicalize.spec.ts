@@ -97,6 +97,18 @@ describe('canonicalize (RFC 8785)', () => {
     expect(() => canonicalize(value)).toThrow(expect.objectContaining({ code: 'request_invalid' }));
   });
 
+  it('writes every string, name or value, exactly as JSON.stringify does around the characters it escapes', () => {
+    // The boundaries of what JSON.stringify copies as is: every ASCII code unit (controls, '"', '\\', DEL), the ends
+    // of the surrogate range, U+2028/U+2029, a paired surrogate, and each of them amid plain text.
+    const units = [...Array.from({ length: 0x80 }, (_, i) => i), 0x80, 0x2028, 0x2029, 0xd7ff, 0xe000, 0xfeff, 0xffff];
+    const strings = [...units.map((u) => String.fromCharCode(u)), '\ud83d\ude00', 'plain', ''];
+    for (const s of [...strings, ...strings.map((c) => `ab${c}cd`)]) {
+      expect(canonicalize(s)).toBe(JSON.stringify(s));
+      expect(canonicalize({ [s]: s })).toBe(`{${JSON.stringify(s)}:${JSON.stringify(s)}}`);
+    }
+    expect(() => canonicalize({ ['a\udbff']: 1 })).toThrow(expect.objectContaining({ code: 'request_invalid' }));
+  });
+
   it('refuses cycles but accepts the same object twice side by side', () => {
     const shared = { x: 1 };
     expect(canonicalize([shared, shared])).toBe('[{"x":1},{"x":1}]');

@@ -20,6 +20,33 @@ describe('detached answers', () => {
     expect(answer.body).toEqual(body);
   });
 
+  it('returns what verifyAnswer returns for the whole answer, for a body of escapes, non-ASCII and numbers', async () => {
+    const odd = {
+      q: 'a"b\\c\n\u0001',
+      é: '€😀\u2028',
+      n: [0, -1.5, 1e21, 5e-324],
+      '10': null,
+      '9': true,
+      nested: { z: [], a: {} },
+    };
+    const jws = await signAnswer(envelope, { requestId: 'r-9', status: 'ok', body: odd }, provider.privateKey, {
+      kid: 'p1',
+    });
+    const whole = await verifyAnswer(jws, envelope, provider.publicKey, { requestId: 'r-9' });
+    const received = JSON.parse(JSON.stringify(odd)) as unknown;
+    const answer = await verifyDetachedAnswer(detachAnswer(jws, whole), { requestId: 'r-9', body: received }, (kid) =>
+      kid === 'p1' ? provider.publicKey : undefined,
+    );
+    expect(answer).toStrictEqual(whole);
+    expect(JSON.stringify(answer)).toBe(JSON.stringify(whole));
+  });
+
+  it('refuses a body that is not I-JSON before any signature work, as canonicalize does', async () => {
+    await expect(
+      verifyDetachedAnswer(await detached(), { requestId: 'r-1', body: { s: '\ud800' } }, provider.publicKey),
+    ).rejects.toMatchObject({ code: 'request_invalid' });
+  });
+
   it('accepts the body with its members in another order (the payload is rebuilt canonically)', async () => {
     const reordered = { addresses: [{ city: 'Astana' }], firstName: 'Aigerim', iin: '900101300123' };
     await expect(
