@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Partitioners, type Consumer, type Kafka, type Producer } from 'kafkajs';
+import type { Consumer, Kafka, Producer } from 'kafkajs';
 import { KopirError, gatewayReplyGroup, replyTopic } from '@kopir/contracts';
 import { BatchingProducer } from './batching-producer';
 import { MESSAGE_HEADERS, headerValue } from './message-headers';
 import type { MessagingLogger } from './logger';
 import { OffsetCommitter } from './offset-committer';
 import { ensureTopics } from './topics';
+import { KeyHashPartitioner } from './key-partitioner';
 
 export interface RequestReplyOptions {
   readonly kafka: Kafka;
@@ -55,7 +56,8 @@ export class RequestReplyClient {
     this.replyTopic = replyTopic(options.instanceId);
     this.producer = options.kafka.producer({
       allowAutoTopicCreation: true,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      // kafkajs's DefaultPartitioner's partitions, without its BigInt arithmetic per keyed message (key-partitioner.ts).
+      createPartitioner: KeyHashPartitioner,
     });
     this.outgoing = new BatchingProducer(this.producer, { acks: 1 });
     this.consumer = options.kafka.consumer({

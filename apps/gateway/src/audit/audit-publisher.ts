@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
-import { Partitioners, type Kafka, type Producer } from 'kafkajs';
-import { BatchingProducer } from '@kopir/messaging';
+import type { Kafka, Producer } from 'kafkajs';
+import { BatchingProducer, KeyHashPartitioner } from '@kopir/messaging';
 import { AUDIT_EVENT_TYP, AUDIT_TOPIC, KopirError } from '@kopir/contracts';
 import { signJson } from '@kopir/envelope';
 import { buildAuditEvent, type AuditEvent, type AuditEventInput } from '@kopir/audit-log';
@@ -40,7 +40,8 @@ export class AuditPublisher {
     this.producer = kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      // kafkajs's DefaultPartitioner's partitions, without its BigInt arithmetic per keyed message.
+      createPartitioner: KeyHashPartitioner,
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 2000 },
     });
     this.events = new BatchingProducer<AuditEvent>(this.producer, {
