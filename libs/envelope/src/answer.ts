@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { SignatureInvalidError } from './errors';
 import { checkFreshness, type FreshnessOptions } from './lib/freshness';
+import { withMembers } from './lib/with-members';
 import { envelopeDigest } from './envelope';
 import { signJson } from './sign-json';
 import { verifyJson, type VerificationKey } from './verify-json';
@@ -35,7 +36,7 @@ export async function signAnswer(
   options: { readonly kid: string; readonly now?: Date },
 ): Promise<string> {
   const iat = Math.floor((options.now ?? new Date()).getTime() / 1000);
-  const signed: Answer = { ...answer, v: 1, envelopeDigest: envelopeDigest(envelopeJws), iat };
+  const signed: Answer = withMembers(answer, { v: 1 as const, envelopeDigest: envelopeDigest(envelopeJws), iat });
   return signJson(signed, key, { kid: options.kid, typ: ANSWER_TYP });
 }
 

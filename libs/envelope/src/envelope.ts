@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { EnvelopeInvalidError, SignatureInvalidError } from './errors';
 import { checkFreshness, type FreshnessOptions } from './lib/freshness';
+import { withMembers } from './lib/with-members';
 import { sha256 } from './request-signature';
 import { signJson } from './sign-json';
 import { verifyJson, type VerificationKey } from './verify-json';
@@ -46,7 +47,7 @@ export async function signEnvelope(
     throw new EnvelopeInvalidError('An envelope carries exactly one of body and bodyJwe');
   }
   const iat = Math.floor((options.now ?? new Date()).getTime() / 1000);
-  const envelope: Envelope = { ...fields, v: 1, iat, exp: iat + (options.ttlSeconds ?? 30) };
+  const envelope: Envelope = withMembers(fields, { v: 1 as const, iat, exp: iat + (options.ttlSeconds ?? 30) });
   return signJson(envelope, key, { kid: options.kid, typ: ENVELOPE_TYP });
 }
 
