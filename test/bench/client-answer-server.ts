@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import { HEADERS } from '@kopir/contracts';
 import { detachAnswer, signAnswer, type Answer } from '@kopir/envelope';
+import { mtlsServerOptions, serveForParent } from './https';
 import { devPkiPaths, keyThumbprint, loadPrivateKey, publicKeyToJwk } from '@kopir/pki';
 
 export const CLIENT_BENCH_SERVICE = 'mju/population/person-by-iin';
@@ -50,55 +51,37 @@ function serve(root: string): void {
   });
   // The digest binds the answer to the gateway's envelope, which this server does not make: any fixed string will do.
   const envelope = 'bench.envelope.jws';
-  const server = createServer(
-    {
-      cert: readFileSync(paths.gateway.cert),
-      key: readFileSync(paths.gateway.key),
-      ca: readFileSync(paths.chain),
-      requestCert: true,
-      rejectUnauthorized: true,
-      minVersion: 'TLSv1.3',
-    },
-    (req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        if (req.method === 'GET') {
-          res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(catalog);
-          return;
-        }
-        const requestId = String(req.headers[HEADERS.requestId]);
-        const { iin } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { iin: string };
-        const body = person(iin);
-        void signAnswer(envelope, { requestId, status: 'ok', body }, providerKey, { kid }).then((jws) => {
-          const payload = JSON.parse(Buffer.from(jws.split('.')[1] ?? '', 'base64url').toString('utf8')) as Answer;
-          const detached = detachAnswer(jws, payload);
-          const bytes = Buffer.from(JSON.stringify(body));
-          res.writeHead(200, {
-            'content-type': 'application/json',
-            'content-length': bytes.length,
-            [HEADERS.requestId]: requestId,
-            [HEADERS.responseSignature]: detached.signature,
-            'kopir-envelope-digest': detached.envelopeDigest,
-            'kopir-answer-issued-at': String(detached.issuedAt),
-            [HEADERS.auditReceipt]: randomUUID(),
-            'x-bench-raw-signature': sign('sha256', bytes, { key: providerKey, dsaEncoding: 'ieee-p1363' }).toString(
-              'base64url',
-            ),
-          });
-          res.end(bytes);
+  const server = createServer(mtlsServerOptions(paths.gateway.cert, paths.gateway.key, paths.chain), (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      if (req.method === 'GET') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(catalog);
+        return;
+      }
+      const requestId = String(req.headers[HEADERS.requestId]);
+      const { iin } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { iin: string };
+      const body = person(iin);
+      void signAnswer(envelope, { requestId, status: 'ok', body }, providerKey, { kid }).then((jws) => {
+        const payload = JSON.parse(Buffer.from(jws.split('.')[1] ?? '', 'base64url').toString('utf8')) as Answer;
+        const detached = detachAnswer(jws, payload);
+        const bytes = Buffer.from(JSON.stringify(body));
+        res.writeHead(200, {
+          'content-type': 'application/json',
+          'content-length': bytes.length,
+          [HEADERS.requestId]: requestId,
+          [HEADERS.responseSignature]: detached.signature,
+          'kopir-envelope-digest': detached.envelopeDigest,
+          'kopir-answer-issued-at': String(detached.issuedAt),
+          [HEADERS.auditReceipt]: randomUUID(),
+          'x-bench-raw-signature': sign('sha256', bytes, { key: providerKey, dsaEncoding: 'ieee-p1363' }).toString(
+            'base64url',
+          ),
         });
+        res.end(bytes);
       });
-    },
-  );
-  server.keepAliveTimeout = 30_000;
-  server.listen(0, '127.0.0.1', () => {
-    const { port } = server.address() as { port: number };
-    process.send?.({ port });
+    });
   });
-  process.on('disconnect', () => {
-    server.closeAllConnections();
-    server.close(() => process.exit(0));
-  });
+  serveForParent(server);
 }

@@ -9,28 +9,23 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { Agent, request as httpsRequest } from 'node:https';
+import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KopirClient } from '@kopir/client';
 import { devPkiPaths, initDevPki, loadPrivateKey } from '@kopir/pki';
 import { CLIENT_BENCH_SERVICE } from './client-answer-server';
 import { requestSigningInput, signEs256, verifyEs256 } from './floor-node';
+import { post } from './https';
 import { closedLoop, delay, type Call, type LoadResult } from './load';
-import { printTable } from './measure';
+import { positiveOption, printTable } from './measure';
 
 const CLIENTS = 4;
 const PURPOSE = 'driving-licence-issue';
 
 export async function run(args: readonly string[]): Promise<void> {
-  const option = (name: string, fallback: number): number => {
-    const at = args.indexOf(name);
-    const value = at >= 0 ? Number(args[at + 1]) : fallback;
-    if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-    return value;
-  };
-  const seconds = option('--seconds', 3);
-  const rounds = option('--rounds', 3);
+  const seconds = positiveOption(args, '--seconds', 3);
+  const rounds = positiveOption(args, '--rounds', 3);
   // `--only kopir` or `--only bare`: one client alone, for a CPU profile of it (node --cpu-prof).
   const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'kopir-bench-client-'));
@@ -141,35 +136,4 @@ function verifyBare(key: KeyObject, answer: { body: Buffer; headers: Record<stri
   if ((JSON.parse(answer.body.toString('utf8')) as { iin?: string }).iin !== iin) {
     throw new Error('an answer about another person');
   }
-}
-
-function post(
-  agent: Agent,
-  port: number,
-  path: string,
-  body: Buffer,
-  headers: Record<string, string>,
-): Promise<{ body: Buffer; headers: Record<string, string | string[] | undefined> }> {
-  return new Promise((resolveCall, reject) => {
-    const req = httpsRequest(
-      {
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path,
-        agent,
-        timeout: 15_000,
-        headers: { 'content-type': 'application/json', ...headers },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolveCall({ body: Buffer.concat(chunks), headers: res.headers }));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end(body);
-  });
 }

@@ -21,6 +21,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import { BatchingProducer, createKafka, silentLogger } from '@kopir/messaging';
 import { devPkiPaths, loadPrivateKey } from '@kopir/pki';
+import { mtlsServerOptions } from './https';
 
 export const FLOOR_TOPICS = { request: 'floor.req', reply: 'floor.reply', audit: 'floor.audit' } as const;
 export const FLOOR_PATH = '/r1/mju/population/person-by-iin';
@@ -89,78 +90,68 @@ async function gateway(port: number, brokers: string, pki: string): Promise<() =
     },
   });
 
-  const server = createServer(
-    {
-      cert: readFileSync(paths.gateway.cert),
-      key: readFileSync(paths.gateway.key),
-      ca: readFileSync(paths.chain),
-      requestCert: true,
-      rejectUnauthorized: true,
-      minVersion: 'TLSv1.3',
-    },
-    (req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        const fail = (status: number): void => {
-          res.writeHead(status, { 'content-type': 'application/problem+json' });
-          res.end('{}');
-        };
-        const socket = req.socket as TLSSocket;
-        let caller = identities.get(socket);
-        if (!identities.has(socket)) {
-          const spki = socket.getPeerX509Certificate()?.publicKey.export({ format: 'der', type: 'spki' });
-          caller = spki === undefined ? undefined : callers.get(spki.toString('base64'));
-          identities.set(socket, caller);
-        }
-        const requestId = req.headers['kopir-request-id'];
-        const issuedAt = req.headers['kopir-issued-at'];
-        const signature = req.headers['kopir-signature'];
-        const body = Buffer.concat(chunks);
-        if (
-          caller === undefined ||
-          typeof requestId !== 'string' ||
-          typeof issuedAt !== 'string' ||
-          typeof signature !== 'string' ||
-          req.url !== FLOOR_PATH
-        )
-          return fail(400);
-        if (!verifyEs256(caller.key, requestSigningInput(requestId, issuedAt, FLOOR_PATH, body), signature))
-          return fail(401);
-        if (Math.abs(Date.now() - Date.parse(issuedAt)) > 300_000 || seen.has(requestId)) return fail(409);
-        seen.add(requestId);
-        const envelope = Buffer.from(
-          JSON.stringify({
-            requestId,
-            issuedAt,
-            client: caller.id,
-            service: FLOOR_PATH,
-            body: JSON.parse(String(body)),
-          }),
-        );
-        const answered = new Promise<{ body: Buffer; signature: string }>((resolve) => pending.set(requestId, resolve));
-        requests
-          .send(FLOOR_TOPICS.request, {
-            value: envelope,
-            headers: { 'correlation-id': requestId, signature: signEs256(envelopeKey, envelope) },
-          })
-          .then(() => answered)
-          .then(async (answer) => {
-            pending.delete(requestId);
-            if (!verifyEs256(providerKey, answer.body, answer.signature)) return fail(502);
-            const digest = createHash('sha256').update(answer.body).digest('base64url');
-            await audit.send(FLOOR_TOPICS.audit, {
-              value: Buffer.from(
-                JSON.stringify({ requestId, client: caller.id, decision: 'allow', status: 200, digest }),
-              ),
-            });
-            res.writeHead(200, { 'content-type': 'application/json', 'kopir-response-signature': answer.signature });
-            res.end(answer.body);
-          })
-          .catch(() => fail(503));
-      });
-    },
-  );
+  const server = createServer(mtlsServerOptions(paths.gateway.cert, paths.gateway.key, paths.chain), (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const fail = (status: number): void => {
+        res.writeHead(status, { 'content-type': 'application/problem+json' });
+        res.end('{}');
+      };
+      const socket = req.socket as TLSSocket;
+      let caller = identities.get(socket);
+      if (!identities.has(socket)) {
+        const spki = socket.getPeerX509Certificate()?.publicKey.export({ format: 'der', type: 'spki' });
+        caller = spki === undefined ? undefined : callers.get(spki.toString('base64'));
+        identities.set(socket, caller);
+      }
+      const requestId = req.headers['kopir-request-id'];
+      const issuedAt = req.headers['kopir-issued-at'];
+      const signature = req.headers['kopir-signature'];
+      const body = Buffer.concat(chunks);
+      if (
+        caller === undefined ||
+        typeof requestId !== 'string' ||
+        typeof issuedAt !== 'string' ||
+        typeof signature !== 'string' ||
+        req.url !== FLOOR_PATH
+      )
+        return fail(400);
+      if (!verifyEs256(caller.key, requestSigningInput(requestId, issuedAt, FLOOR_PATH, body), signature))
+        return fail(401);
+      if (Math.abs(Date.now() - Date.parse(issuedAt)) > 300_000 || seen.has(requestId)) return fail(409);
+      seen.add(requestId);
+      const envelope = Buffer.from(
+        JSON.stringify({
+          requestId,
+          issuedAt,
+          client: caller.id,
+          service: FLOOR_PATH,
+          body: JSON.parse(String(body)),
+        }),
+      );
+      const answered = new Promise<{ body: Buffer; signature: string }>((resolve) => pending.set(requestId, resolve));
+      requests
+        .send(FLOOR_TOPICS.request, {
+          value: envelope,
+          headers: { 'correlation-id': requestId, signature: signEs256(envelopeKey, envelope) },
+        })
+        .then(() => answered)
+        .then(async (answer) => {
+          pending.delete(requestId);
+          if (!verifyEs256(providerKey, answer.body, answer.signature)) return fail(502);
+          const digest = createHash('sha256').update(answer.body).digest('base64url');
+          await audit.send(FLOOR_TOPICS.audit, {
+            value: Buffer.from(
+              JSON.stringify({ requestId, client: caller.id, decision: 'allow', status: 200, digest }),
+            ),
+          });
+          res.writeHead(200, { 'content-type': 'application/json', 'kopir-response-signature': answer.signature });
+          res.end(answer.body);
+        })
+        .catch(() => fail(503));
+    });
+  });
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return async () => {

@@ -16,18 +16,18 @@
  * is out of reach here for any implementation of the path with these packages and this broker.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { createPublicKey, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { Agent, request as httpsRequest } from 'node:https';
+import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createPublicKey } from 'node:crypto';
 import { createKafka, ensureTopics, silentLogger } from '@kopir/messaging';
 import { devPkiPaths, loadPrivateKey } from '@kopir/pki';
 import { FLOOR_PATH, FLOOR_TOPICS, requestSigningInput, signEs256, verifyEs256 } from './floor-node';
 import { freePort, waitForPort } from './free-port';
+import { post } from './https';
 import { closedLoop, delay, openLoop, quiesce, type Call, type LoadResult } from './load';
-import { percentile, printTable } from './measure';
+import { percentile, positiveOption, printTable } from './measure';
 
 const DIST = resolve(__dirname, '..', '..');
 const CLI = join(DIST, 'apps', 'cli', 'src', 'main.js');
@@ -36,9 +36,7 @@ const CLIENTS = 4;
 const RATES = [500, 1000, 1500, 2000] as const;
 
 export async function run(args: readonly string[]): Promise<void> {
-  const at = args.indexOf('--seconds');
-  const seconds = at >= 0 ? Number(args[at + 1]) : 6;
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new Error('--seconds must be a positive number');
+  const seconds = positiveOption(args, '--seconds', 6);
   const dir = mkdtempSync(join(tmpdir(), 'kopir-bench-floor-'));
   const children: ChildProcess[] = [];
   const agents: Agent[] = [];
@@ -87,11 +85,12 @@ export async function run(args: readonly string[]): Promise<void> {
       const requestId = randomUUID();
       const issuedAt = new Date().toISOString();
       const signature = signEs256(clientKey, requestSigningInput(requestId, issuedAt, FLOOR_PATH, body));
-      const answer = await post(agents[i % CLIENTS] as Agent, gatewayPort, body, {
+      const answer = await post(agents[i % CLIENTS] as Agent, gatewayPort, FLOOR_PATH, body, {
         'kopir-request-id': requestId,
         'kopir-issued-at': issuedAt,
         'kopir-signature': signature,
       });
+      if (answer.status !== 200) throw new Error(`the gateway answered ${answer.status}`);
       const answerSignature = answer.headers['kopir-response-signature'];
       if (typeof answerSignature !== 'string' || !verifyEs256(providerKey, answer.body, answerSignature))
         throw new Error('the provider signature did not verify');
@@ -100,7 +99,8 @@ export async function run(args: readonly string[]): Promise<void> {
     };
     const echoCall: Call = async (i) => {
       const body = Buffer.from(JSON.stringify({ iin: String(100000000000 + (i % 500)) }));
-      const answer = await post(agents[i % CLIENTS] as Agent, echoPort, body, {});
+      const answer = await post(agents[i % CLIENTS] as Agent, echoPort, FLOOR_PATH, body);
+      if (answer.status !== 200) throw new Error(`the echo answered ${answer.status}`);
       if (!answer.body.equals(body)) throw new Error('the echo answered another body');
     };
     const floorPids = (): number[] =>
@@ -167,40 +167,6 @@ export async function run(args: readonly string[]): Promise<void> {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-function post(
-  agent: Agent,
-  port: number,
-  body: Buffer,
-  headers: Record<string, string>,
-): Promise<{ body: Buffer; headers: Record<string, string | string[] | undefined> }> {
-  return new Promise((resolveCall, reject) => {
-    const req = httpsRequest(
-      {
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: FLOOR_PATH,
-        agent,
-        timeout: 15_000,
-        headers: { 'content-type': 'application/json', ...headers },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          res.statusCode === 200
-            ? resolveCall({ body: Buffer.concat(chunks), headers: res.headers })
-            : reject(new Error(`answered ${res.statusCode}`)),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 function runCli(cwd: string, args: readonly string[]): Promise<void> {

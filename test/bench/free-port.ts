@@ -15,6 +15,13 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** `count` ports from freePort, one after another (so no two are the same). */
+export async function freePorts(count: number): Promise<number[]> {
+  const ports: number[] = [];
+  while (ports.length < count) ports.push(await freePort());
+  return ports;
+}
+
 /** Resolves once something accepts TCP connections on 127.0.0.1:`port`; rejects after `timeoutMs`. */
 export async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;

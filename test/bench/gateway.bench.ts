@@ -21,17 +21,18 @@
  */
 import { spawn, fork, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, request as httpsRequest } from 'node:https';
+import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { KopirClient } from '@kopir/client';
 import { devPkiPaths } from '@kopir/pki';
 import { ReferenceRegistries, samplePeople } from '@kopir/reference-registries';
+import { post } from './https';
 import { closedLoop, delay, descendants, openLoop, quiesce, type Call, type LoadResult } from './load';
-import { histogramByLabel, percentile, printTable, rate } from './measure';
+import { histogramByLabel, percentile, positiveOption, printTable, rate } from './measure';
 import { raiseRuleLimits } from './raise-rule-limits';
-import { freePort } from './free-port';
+import { freePorts } from './free-port';
 
 /** dist/ (this file is dist/test/bench/gateway.bench.js once built). */
 const DIST = resolve(__dirname, '..', '..');
@@ -43,14 +44,8 @@ const CLIENTS = 4;
 const RATES = [50, 250, 500, 1000, 2000] as const;
 
 export async function run(args: readonly string[]): Promise<void> {
-  const option = (name: string, fallback: number): number => {
-    const at = args.indexOf(name);
-    const value = at >= 0 ? Number(args[at + 1]) : fallback;
-    if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-    return value;
-  };
-  const seconds = option('--seconds', 6);
-  const people = option('--people', 10_000);
+  const seconds = positiveOption(args, '--seconds', 6);
+  const people = positiveOption(args, '--people', 10_000);
   // The development federation encrypts the registries' bodies; --clear-bodies measures the same system without.
   const clearBodies = args.includes('--clear-bodies');
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: npm run bench builds it`);
@@ -316,43 +311,15 @@ function latencyCells(r: LoadResult): [number, number] {
   return [percentile(r.latencies, 50), percentile(r.latencies, 99)];
 }
 
-function echoPost(agent: Agent, port: number, iin: string): Promise<void> {
+/** The echo baseline's call: the same body to the same path, answered with itself. */
+async function echoPost(agent: Agent, port: number, iin: string): Promise<void> {
   const body = Buffer.from(JSON.stringify({ iin }));
-  return new Promise((resolveCall, reject) => {
-    const req = httpsRequest(
-      {
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: `/r1/${SERVICE}`,
-        agent,
-        timeout: 15_000,
-        headers: { 'content-type': 'application/json' },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          if (res.statusCode === 200 && Buffer.concat(chunks).equals(body)) resolveCall();
-          else reject(new Error(`echo answered ${res.statusCode}`));
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('echo timeout')));
-    req.on('error', reject);
-    req.end(body);
-  });
+  const answer = await post(agent, port, `/r1/${SERVICE}`, body);
+  if (answer.status !== 200 || !answer.body.equals(body)) throw new Error(`echo answered ${answer.status}`);
 }
 
 async function systemEnv(people: number): Promise<Record<string, string>> {
-  const [broker, gateway, ops, audit, auditOps] = [
-    await freePort(),
-    await freePort(),
-    await freePort(),
-    await freePort(),
-    await freePort(),
-  ];
+  const [broker, gateway, ops, audit, auditOps] = (await freePorts(5)) as [number, number, number, number, number];
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'KAFKA_BROKERS') env[k] = v;
   return {

@@ -57,18 +57,7 @@ export async function closedLoop(
     }),
   );
   const elapsed = (performance.now() - start) / 1000;
-  const after = cpuSnapshot(pids());
-  return {
-    completed,
-    errors,
-    dropped: 0,
-    seconds: elapsed,
-    latencies,
-    serverCpuMs: after.server - before.server,
-    clientCpuMs: after.client - before.client,
-    byProcess: new Map([...after.byProcess].map(([k, v]) => [k, v - (before.byProcess.get(k) ?? 0)])),
-    ...(firstError === undefined ? {} : { firstError }),
-  };
+  return loadResult({ completed, errors, dropped: 0, seconds: elapsed, latencies, firstError }, before, pids);
 }
 
 /**
@@ -123,13 +112,20 @@ export async function openLoop(
   }
   await Promise.race([Promise.all(pending), delay(20_000)]);
   const elapsed = (performance.now() - start) / 1000;
+  const counts = { completed, errors, dropped: dropped + pending.size, seconds: elapsed, latencies, firstError };
+  return loadResult(counts, before, pids);
+}
+
+/** A run's counts with the CPU the serving processes and this process spent since `before`. */
+function loadResult(
+  counts: Omit<LoadResult, 'serverCpuMs' | 'clientCpuMs' | 'byProcess' | 'firstError'> & { firstError?: string },
+  before: CpuSnapshot,
+  pids: () => number[],
+): LoadResult {
   const after = cpuSnapshot(pids());
+  const { firstError, ...rest } = counts;
   return {
-    completed,
-    errors,
-    dropped: dropped + pending.size,
-    seconds: elapsed,
-    latencies,
+    ...rest,
     serverCpuMs: after.server - before.server,
     clientCpuMs: after.client - before.client,
     byProcess: new Map([...after.byProcess].map(([k, v]) => [k, v - (before.byProcess.get(k) ?? 0)])),

@@ -25,6 +25,14 @@ export async function rate(name: string, op: () => unknown, ms = 1000): Promise<
   return { name, opsPerSecond: (count * 1000) / (now - start), count };
 }
 
+/** The number after `name` in a benchmark's arguments (`--seconds 4`), or `fallback`; refused unless positive. */
+export function positiveOption(args: readonly string[], name: string, fallback: number): number {
+  const at = args.indexOf(name);
+  const value = at >= 0 ? Number(args[at + 1]) : fallback;
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
+  return value;
+}
+
 /** Percentile (0-100) of a list of numbers, nearest-rank. */
 export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return Number.NaN;

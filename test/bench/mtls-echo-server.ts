@@ -5,8 +5,8 @@
  * Usage (forked by gateway.bench.ts): node mtls-echo-server.js <cert> <key> <ca>; it sends its port over IPC and
  * stops when its parent disconnects.
  */
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
+import { mtlsServerOptions, serveForParent } from './https';
 
 const [cert, key, ca] = process.argv.slice(2);
 if (cert === undefined || key === undefined || ca === undefined || process.send === undefined) {
@@ -14,16 +14,8 @@ if (cert === undefined || key === undefined || ca === undefined || process.send 
   process.exit(2);
 }
 
-const server = createServer(
-  {
-    cert: readFileSync(cert),
-    key: readFileSync(key),
-    ca: readFileSync(ca),
-    requestCert: true,
-    rejectUnauthorized: true,
-    minVersion: 'TLSv1.3',
-  },
-  (req, res) => {
+serveForParent(
+  createServer(mtlsServerOptions(cert, key, ca), (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -31,14 +23,5 @@ const server = createServer(
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
       res.end(body);
     });
-  },
+  }),
 );
-server.keepAliveTimeout = 30_000;
-server.listen(0, '127.0.0.1', () => {
-  const { port } = server.address() as { port: number };
-  process.send?.({ port });
-});
-process.on('disconnect', () => {
-  server.closeAllConnections();
-  server.close(() => process.exit(0));
-});

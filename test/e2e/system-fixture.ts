@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort } from '../bench/free-port';
+import { freePorts } from '../bench/free-port';
 
 export const ROOT = resolve(__dirname, '..', '..');
 export const CLI = join(ROOT, 'dist', 'apps', 'cli', 'src', 'main.js');
@@ -37,13 +37,7 @@ export interface SystemOptions {
 export async function startSystem(people = 300, options: SystemOptions = {}): Promise<RunningSystem> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build (npm test does it)`);
   const dir = mkdtempSync(join(tmpdir(), 'kopir-system-'));
-  const [broker, gateway, ops, audit, auditOps] = [
-    await freePort(),
-    await freePort(),
-    await freePort(),
-    await freePort(),
-    await freePort(),
-  ];
+  const [broker, gateway, ops, audit, auditOps] = (await freePorts(5)) as [number, number, number, number, number];
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     BROKER_PORT: String(broker),
