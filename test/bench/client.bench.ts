@@ -7,7 +7,7 @@
  * Closed loop, 4 clients, 48 calls in flight (as gateway.bench.ts); the two alternate over a few rounds.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { KopirClient } from '@kopir/client';
 import { devPkiPaths, initDevPki, loadPrivateKey } from '@kopir/pki';
 import { CLIENT_BENCH_SERVICE } from './client-answer-server';
-import { requestSigningInput, signEs256, verifyEs256 } from './floor-node';
+import { signedFloorHeaders, verifyEs256 } from './floor-node';
 import { post } from './https';
 import { closedLoop, delay, type Call, type LoadResult } from './load';
 import { positiveOption, printTable } from './measure';
@@ -77,14 +77,13 @@ export async function run(args: readonly string[]): Promise<void> {
     const bareCall: Call = async (i) => {
       const iin = String(100000000000 + (i % 500));
       const body = Buffer.from(JSON.stringify({ iin }));
-      const requestId = randomUUID();
-      const issuedAt = new Date().toISOString();
-      const signature = signEs256(clientKey, requestSigningInput(requestId, issuedAt, path, body));
-      const answer = await post(agents[i % CLIENTS] as Agent, port, path, body, {
-        'kopir-request-id': requestId,
-        'kopir-issued-at': issuedAt,
-        'kopir-signature': signature,
-      });
+      const answer = await post(
+        agents[i % CLIENTS] as Agent,
+        port,
+        path,
+        body,
+        signedFloorHeaders(clientKey, path, body),
+      );
       verifyBare(providerKey, answer, iin);
     };
 

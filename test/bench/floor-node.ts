@@ -14,7 +14,7 @@
  * node:crypto) and the embedded broker, so its throughput bounds what any implementation of that path can reach here.
  * It sends its readiness over IPC and stops when its parent disconnects.
  */
-import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, randomUUID, sign, verify, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
@@ -31,6 +31,17 @@ const ES256 = { dsaEncoding: 'ieee-p1363' } as const;
 export function requestSigningInput(requestId: string, issuedAt: string, path: string, body: Buffer): Buffer {
   const digest = createHash('sha256').update(body).digest('base64url');
   return Buffer.from(`${requestId}.${issuedAt}.${path}.${digest}`);
+}
+
+/** The floor's request headers for `body` to `path`: a fresh request id and issued-at, signed with `key` (ES256). */
+export function signedFloorHeaders(key: KeyObject, path: string, body: Buffer): Record<string, string> {
+  const requestId = randomUUID();
+  const issuedAt = new Date().toISOString();
+  return {
+    'kopir-request-id': requestId,
+    'kopir-issued-at': issuedAt,
+    'kopir-signature': signEs256(key, requestSigningInput(requestId, issuedAt, path, body)),
+  };
 }
 
 export function signEs256(key: KeyObject, input: Buffer): string {

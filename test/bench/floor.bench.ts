@@ -16,14 +16,14 @@
  * is out of reach here for any implementation of the path with these packages and this broker.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { createPublicKey, randomUUID } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createKafka, ensureTopics, silentLogger } from '@kopir/messaging';
 import { devPkiPaths, loadPrivateKey } from '@kopir/pki';
-import { FLOOR_PATH, FLOOR_TOPICS, requestSigningInput, signEs256, verifyEs256 } from './floor-node';
+import { FLOOR_PATH, FLOOR_TOPICS, signedFloorHeaders, verifyEs256 } from './floor-node';
 import { freePort, waitForPort } from './free-port';
 import { post } from './https';
 import { closedLoop, delay, openLoop, quiesce, type Call, type LoadResult } from './load';
@@ -82,14 +82,9 @@ export async function run(args: readonly string[]): Promise<void> {
     const providerKey = createPublicKey(readFileSync(paths.system('mju/population').signing.cert));
     const floorCall: Call = async (i) => {
       const body = Buffer.from(JSON.stringify({ iin: String(100000000000 + (i % 500)) }));
-      const requestId = randomUUID();
-      const issuedAt = new Date().toISOString();
-      const signature = signEs256(clientKey, requestSigningInput(requestId, issuedAt, FLOOR_PATH, body));
-      const answer = await post(agents[i % CLIENTS] as Agent, gatewayPort, FLOOR_PATH, body, {
-        'kopir-request-id': requestId,
-        'kopir-issued-at': issuedAt,
-        'kopir-signature': signature,
-      });
+      const headers = signedFloorHeaders(clientKey, FLOOR_PATH, body);
+      const requestId = headers['kopir-request-id'];
+      const answer = await post(agents[i % CLIENTS] as Agent, gatewayPort, FLOOR_PATH, body, headers);
       if (answer.status !== 200) throw new Error(`the gateway answered ${answer.status}`);
       const answerSignature = answer.headers['kopir-response-signature'];
       if (typeof answerSignature !== 'string' || !verifyEs256(providerKey, answer.body, answerSignature))
