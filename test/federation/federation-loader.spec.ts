@@ -2,7 +2,7 @@
  * The federation loader against real files: hot reload on an atomic rename, a bad new document refused with a log
  * line while the old one stays in force, rollback refused within a process and across a restart.
  */
-import { mkdtempSync, rmSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Test } from '@nestjs/testing';
@@ -120,6 +120,27 @@ describe('FederationLoader', () => {
     // A good next version is still taken after the refusals.
     publish(await sign(5));
     await until(() => loader?.current.version === 5);
+  });
+
+  it('sees a new document published as Kubernetes updates a mounted ConfigMap (a ..data symlink swapped)', async () => {
+    // The volume's layout: federation.jws -> ..data/federation.jws, ..data -> a timestamped folder. An update writes
+    // a new folder and renames a new ..data symlink over the old one: the folder's event names ..data, not the file.
+    const publishAs = (folder: string, text: string): void => {
+      mkdirSync(join(dir, folder));
+      writeFileSync(join(dir, folder, 'federation.jws'), text);
+      symlinkSync(folder, join(dir, '..data_tmp'));
+      renameSync(join(dir, '..data_tmp'), join(dir, '..data'));
+    };
+    publishAs('..2026_06_01_10_00_00.1', await sign(1));
+    symlinkSync(join('..data', 'federation.jws'), path);
+    loader = new FederationLoader({ path, authorityKey: authority.publicKey, logger, clock: () => NOW, pollMs: 50 });
+    await loader.load();
+    loader.watch();
+    expect(loader.current.version).toBe(1);
+
+    publishAs('..2026_06_01_10_05_00.2', await sign(2));
+    await until(() => loader?.current.version === 2);
+    expect(logs.filter((l) => l.startsWith('error'))).toEqual([]);
   });
 
   it('puts in force only a document the service could apply; the previous one stays, or the start fails', async () => {

@@ -1,4 +1,4 @@
-import { watch, type FSWatcher } from 'node:fs';
+import { unwatchFile, watch, watchFile, type FSWatcher, type Stats } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { VerificationKey } from '@kopir/envelope';
@@ -32,6 +32,12 @@ export interface FederationLoaderOptions {
   readonly clock?: () => number;
   /** Wait for writes to settle after a file event before reloading. */
   readonly debounceMs?: number;
+  /**
+   * How often the file is also stat'ed (following symlinks) for a change the folder's events do not name: a
+   * Kubernetes ConfigMap or Secret volume swaps its `..data` symlink, so the event names `..data`, never the file;
+   * network file systems send no events at all. Default 5 s.
+   */
+  readonly pollMs?: number;
 }
 
 const silent: FederationLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
@@ -45,6 +51,7 @@ const silent: FederationLogger = { log: () => undefined, warn: () => undefined, 
 export class FederationLoader {
   private state: SignedFederation | undefined;
   private watcher: FSWatcher | undefined;
+  private poll: ((now: Stats, before: Stats) => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private floor: { version: number; digest: string } | undefined;
@@ -110,25 +117,37 @@ export class FederationLoader {
   }
 
   /**
-   * Watches the file's folder (so an atomic rename-over is seen, not only in-place writes) and reloads after each
-   * change. Call close() to stop.
+   * Watches the file's folder (so an atomic rename-over is seen, not only in-place writes), and stats the file every
+   * `pollMs` (a symlink swapped as Kubernetes updates a mounted ConfigMap, a network file system), and reloads after
+   * each change. Call close() to stop.
    */
   watch(): void {
     if (this.watcher !== undefined) return;
     const name = basename(this.options.path);
-    this.watcher = watch(dirname(this.options.path), (_event, filename) => {
-      if (filename !== null && filename !== name) return;
+    const soon = (): void => {
       if (this.timer !== undefined) clearTimeout(this.timer);
       this.timer = setTimeout(() => {
         this.timer = undefined;
         void this.reload();
       }, this.options.debounceMs ?? 50);
+    };
+    this.watcher = watch(dirname(this.options.path), (_event, filename) => {
+      if (filename !== null && filename !== name) return;
+      soon();
     });
     this.watcher.on('error', (error) => this.logger.error(`Watching ${this.options.path} failed: ${error.message}`));
+    // The same file reached another way (a swapped symlink, a remote write): its identity, size or time changed.
+    this.poll = (now: Stats, before: Stats): void => {
+      if (now.ino !== before.ino || now.size !== before.size || now.mtimeMs !== before.mtimeMs) soon();
+    };
+    watchFile(this.options.path, { interval: this.options.pollMs ?? 5000, persistent: false }, this.poll);
   }
 
   /** Stops watching; waits for a reload under way. */
   async close(): Promise<void> {
+    // This loader's listener only: another loader of the same file in this process keeps its own.
+    if (this.poll !== undefined) unwatchFile(this.options.path, this.poll);
+    this.poll = undefined;
     this.watcher?.close();
     this.watcher = undefined;
     if (this.timer !== undefined) clearTimeout(this.timer);
