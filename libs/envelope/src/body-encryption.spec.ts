@@ -145,6 +145,9 @@ describe('encryptBody / decryptBody (JWE ECDH-ES + A256GCM)', () => {
     for (const pair of [generateKeyPairSync('ec', { namedCurve: 'secp384r1' }), generateKeyPairSync('x25519')]) {
       const { jwe } = await encryptBody(body, pair.publicKey, { requestId: RID });
       expect((await decryptBody(jwe, pair.privateKey)).body).toEqual(body);
+      // An independent implementation agrees on the key agreement and the epk's coordinates too.
+      const { plaintext } = await compactDecrypt(jwe, pair.privateKey);
+      expect(JSON.parse(new TextDecoder().decode(plaintext))).toEqual(body);
     }
     const a = await encryptBody(body, provider.publicKey, { requestId: RID });
     const b = await encryptBody(body, provider.publicKey, { requestId: RID });
