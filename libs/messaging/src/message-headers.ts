@@ -10,10 +10,14 @@ export const MESSAGE_HEADERS = {
   requestId: 'kopir-request-id',
 } as const;
 
-/** Header values as strings (kafkajs hands them over as Buffers, arrays or undefined). */
+/**
+ * Header values as strings (kafkajs hands them over as Buffers, arrays or undefined, and as null for a header
+ * recorded with a null value, which the Kafka record format allows: anyone who may produce to the topic can send one).
+ * A null value reads as absent; it must not throw, or one such record would stop its partition for every consumer.
+ */
 export function headerValue(headers: IHeaders | undefined, name: string): string | undefined {
-  const value = headers?.[name];
-  if (value === undefined) return undefined;
-  const first = Array.isArray(value) ? value[0] : value;
-  return first === undefined ? undefined : first.toString();
+  const value = headers?.[name] as IHeaders[string] | null | undefined;
+  if (value === undefined || value === null) return undefined;
+  const first = (Array.isArray(value) ? value[0] : value) as Buffer | string | null | undefined;
+  return first === undefined || first === null ? undefined : first.toString();
 }
