@@ -4,11 +4,16 @@
  * event per call without end. Its refusals are recorded one by one up to a per-caller burst, then answered 429 with
  * Retry-After and recorded as a count. Officers are never limited by someone else's refusals.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SqliteLedger } from '@kopir/audit-log';
 import { startAuditService, type RunningAuditService } from '../../apps/audit/src/start-audit';
 import { auditPki, auditServiceOptions, get } from './audit-fixture';
+import { TS_REGISTER } from './ts-worker';
+
+const REGISTER = `${TS_REGISTER}\nprocess.argv.splice(1, 0, '-');\nrequire(process.argv[2]);\n`;
 
 describe('audit service: refused officer-API calls', () => {
   let dir: string;
@@ -38,6 +43,10 @@ describe('audit service: refused officer-API calls', () => {
     expect(answers.slice(5).map((a) => a.status)).toEqual(Array(7).fill(429));
     const limited = answers[11];
     expect(JSON.parse(limited?.body ?? '{}')).toMatchObject({ code: 'rate_limited', status: 429 });
+    // The reason of the refusal is still said.
+    expect((JSON.parse(limited?.body ?? '{}') as { detail: string }).detail).toContain(
+      'Systems may not read the audit log',
+    );
     expect(limited?.type).toMatch(/^application\/problem\+json/);
     expect(Number(limited?.retryAfter)).toBeGreaterThanOrEqual(1);
 
@@ -67,5 +76,49 @@ describe('audit service: refused officer-API calls', () => {
         .filter((r) => r.service === 'audit:refused-calls')
         .every((r) => r.status === 429 && r.errorCode === 'rate_limited'),
     ).toBe(true);
+  });
+
+  it('writes the counts still held when the service is stopped (SIGTERM, as main.ts stops it)', async () => {
+    const stopDir = mkdtempSync(join(tmpdir(), 'kopir-audit-stop-'));
+    try {
+      const child = spawn(
+        process.execPath,
+        [
+          '-e',
+          REGISTER,
+          join(__dirname, 'stop-child.ts'),
+          JSON.stringify({ dir: stopDir, pki: pki.paths.root, server: pki.server }),
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      const port = await new Promise<number>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (c: Buffer) => {
+          out += c.toString();
+          const match = /port (\d+)/.exec(out);
+          if (match) resolve(Number(match[1]));
+        });
+        void exited.then((code) => reject(new Error(`the audit service exited with ${code}`)));
+      });
+      // The default limits: 20 refusals one by one, the next 5 counted.
+      const system = pki.paths.system('psc/front-office').tls;
+      const statuses = [];
+      for (let i = 0; i < 25; i++) statuses.push((await get(port, '/v1/events', system, pki.paths.chain)).status);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(5);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      const ledger = SqliteLedger.openReadOnly(join(stopDir, 'audit', 'ledger.db'));
+      try {
+        const counted = ledger
+          .search({ kind: 'officer-query', client: 'psc/front-office', service: 'audit:refused-calls', limit: 10 })
+          .entries.map((e) => e.event.reason);
+        expect(counted).toEqual([expect.stringMatching(/^rate_limited: 5 refused calls from /)]);
+      } finally {
+        ledger.close();
+      }
+    } finally {
+      rmSync(stopDir, { recursive: true, force: true });
+    }
   });
 });

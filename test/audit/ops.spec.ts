@@ -117,4 +117,21 @@ describe('audit service: the operations port', () => {
     expect(service.ledger.ledger.size).toBe(5);
     expect((await fetch(`${ops}/health/ready`)).status).toBe(200);
   });
+
+  it('is not ready when the ledger cannot be read, and says why', async () => {
+    const own = await startAuditService(
+      auditServiceOptions(join(dir, 'second'), await auditPki(join(dir, 'second-pki')), {
+        ops: { host: '127.0.0.1', port: 0 },
+      }),
+    );
+    try {
+      expect((await fetch(`${own.opsUrl ?? ''}/health/ready`)).status).toBe(200);
+      own.ledger.ledger.close(); // the database is gone for this service
+      const ready = await fetch(`${own.opsUrl ?? ''}/health/ready`);
+      expect(ready.status).toBe(503);
+      expect(((await ready.json()) as { checks: Record<string, string> }).checks.ledger).toMatch(/not open/);
+    } finally {
+      await own.close().catch(() => undefined); // its last checkpoint cannot be written: the database is closed
+    }
+  });
 });

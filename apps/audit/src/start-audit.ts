@@ -140,7 +140,9 @@ export async function startAuditService(options: AuditServiceOptions): Promise<R
   const app = await NestFactory.create<NestFastifyApplication>(AuditModule.forRoot({ callers, queries }), adapter, {
     logger: ['error', 'warn'],
   });
-  app.enableShutdownHooks();
+  // No enableShutdownHooks(): the process's owner (main.ts) stops the service through close() on SIGTERM/SIGINT, which
+  // closes Nest too. Nest's own signal handler would re-raise the signal and end the process before close() had
+  // written the counted refusals and signed a last checkpoint.
   const server = app.getHttpServer() as Server;
   limitConnectionsPerAddress(server, MAX_CONNECTIONS_PER_ADDRESS);
   server.on('tlsClientError', (error: Error, socket: TLSSocket) => {
@@ -172,12 +174,22 @@ export async function startAuditService(options: AuditServiceOptions): Promise<R
       stalledPartitions: () => consumer?.stalledPartitions().length ?? 0,
     });
     ops = new OpsServer(metrics.registry, [
-      // A read of the tree's root: fails (and is reported) when the database cannot be read.
-      { name: 'ledger', check: () => void ledger.ledger.root() },
+      // A read from the database (the latest checkpoint): fails, with SQLite's reason, when it cannot be read.
+      { name: 'ledger', check: () => void ledger.ledger.latestCheckpoint() },
       { name: 'crl', check: () => trust.crlProblem() },
     ]);
-    const opsAddress = await ops.listen(options.ops.port, options.ops.host);
-    opsUrl = `http://${options.ops.host}:${opsAddress.port}`;
+    try {
+      const opsAddress = await ops.listen(options.ops.port, options.ops.host);
+      opsUrl = `http://${options.ops.host}:${opsAddress.port}`;
+    } catch (error) {
+      // Not half started: a service whose probes cannot be reached stops whole, with the reason.
+      await consumer?.stop();
+      trust.close();
+      await app.close();
+      queries.close();
+      ledger.close();
+      throw error;
+    }
   }
 
   let closed = false;

@@ -108,10 +108,14 @@ export class OfficerQueryService {
     this.summaries.unref();
   }
 
-  /** Records the refusals still counted, and stops; call before the ledger closes. */
+  /** Records the refusals still counted, and stops; call before the ledger closes. Never throws (a failure is logged). */
   close(): void {
     clearInterval(this.summaries);
-    this.recordSuppressed();
+    try {
+      this.recordSuppressed();
+    } catch (error) {
+      this.logger.error(`could not record the refused calls counted: ${describe(error)}`);
+    }
   }
 
   private get ledger() {
@@ -133,9 +137,13 @@ export class OfficerQueryService {
     if (refused) {
       const admitted = this.refusals.admit(labelOf(caller));
       if (!admitted.admitted) {
-        // Counted, not recorded one by one: recordSuppressed puts the count on the record.
+        // Counted, not recorded one by one: recordSuppressed puts the count on the record. The detail keeps the reason
+        // of the refusal (an expired CRL refuses every officer, and they should read that, not only "retry").
         throw Object.assign(
-          new KopirError('rate_limited', 'Too many refused calls from this certificate; retry later'),
+          new KopirError(
+            'rate_limited',
+            `Too many refused calls from this certificate; retry later. ${refusalOf(caller, operation)}`,
+          ),
           { retryAfterSeconds: admitted.retryAfterSeconds },
         );
       }
@@ -195,53 +203,58 @@ export class OfficerQueryService {
    * left to the next round (the counts are lost then: the ledger is failing anyway, and says so in the log).
    */
   private recordSuppressed(): void {
-    for (const s of this.refusals.drain()) {
-      this.append({
-        client: s.caller,
-        service: 'audit:refused-calls',
-        purpose: 'audit',
-        subject: null,
-        reason: `rate_limited: ${s.count} refused calls from ${s.first} to ${s.last} not recorded one by one`,
-        decision: 'deny',
-        status: 429,
-        errorCode: 'rate_limited',
-        latencyMs: 0,
-      });
+    const counts = this.refusals.drain();
+    if (counts.length === 0) return;
+    try {
+      // One append: all the counts in one transaction (and one fsync), or none of them.
+      this.appendAll(
+        counts.map((c) => ({
+          client: c.caller,
+          service: 'audit:refused-calls',
+          purpose: 'audit',
+          subject: null,
+          reason: `rate_limited: ${c.count} refused calls from ${c.first} to ${c.last} not recorded one by one`,
+          decision: 'deny' as const,
+          status: 429,
+          errorCode: 'rate_limited',
+          latencyMs: 0,
+        })),
+      );
+    } catch (error) {
+      // Kept for the next round, not lost.
+      this.refusals.putBack(counts);
+      throw error;
     }
   }
 
-  private append(record: {
-    client: string;
-    service: string;
-    purpose: string;
-    subject: string | null;
-    reason: string;
-    decision: AuditDecision;
-    status: number;
-    errorCode: string | null;
-    latencyMs: number;
-  }): void {
+  private append(record: OfficerRecord): void {
+    this.appendAll([record]);
+  }
+
+  private appendAll(records: readonly OfficerRecord[]): void {
     const kind: AuditEventKind = 'officer-query';
-    this.ledgerService.append([
-      buildAuditEvent({
-        eventId: `officer-${randomUUID()}`,
-        requestId: null,
-        time: new Date().toISOString(),
-        kind,
-        gateway: this.instance,
-        client: record.client,
-        service: record.service,
-        purpose: record.purpose,
-        subject: record.subject,
-        decision: record.decision,
-        reason: record.reason,
-        status: record.status,
-        errorCode: record.errorCode,
-        latencyMs: Math.round(record.latencyMs * 1000) / 1000,
-        requestHash: null,
-        responseHash: null,
-      }),
-    ]);
+    this.ledgerService.append(
+      records.map((record) =>
+        buildAuditEvent({
+          eventId: `officer-${randomUUID()}`,
+          requestId: null,
+          time: new Date().toISOString(),
+          kind,
+          gateway: this.instance,
+          client: record.client,
+          service: record.service,
+          purpose: record.purpose,
+          subject: record.subject,
+          decision: record.decision,
+          reason: record.reason,
+          status: record.status,
+          errorCode: record.errorCode,
+          latencyMs: Math.round(record.latencyMs * 1000) / 1000,
+          requestHash: null,
+          responseHash: null,
+        }),
+      ),
+    );
   }
 
   search(params: Params): { entries: readonly LedgerEntry[]; next?: number } {
@@ -373,4 +386,26 @@ function labelOf(caller: Caller | KopirError): string {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** What an officer-query audit record says, before the ledger gives it an id and a time. */
+interface OfficerRecord {
+  readonly client: string;
+  readonly service: string;
+  readonly purpose: string;
+  readonly subject: string | null;
+  readonly reason: string;
+  readonly decision: AuditDecision;
+  readonly status: number;
+  readonly errorCode: string | null;
+  readonly latencyMs: number;
+}
+
+/** Why a refused caller is refused, in the words its refusal would have had. */
+function refusalOf(caller: Caller | KopirError, operation: OfficerOperation): string {
+  if (caller instanceof KopirError) return caller.message;
+  if (caller.kind === 'refused') return caller.error.message;
+  return caller.kind === 'portal' && operation !== 'subject-accesses'
+    ? 'A citizen portal may only read the accesses to a subject'
+    : '';
 }

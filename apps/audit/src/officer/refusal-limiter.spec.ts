@@ -48,4 +48,25 @@ describe('RefusalLimiter', () => {
     ]);
     expect(limiter.drain(10_000)).toEqual([]);
   });
+
+  it('refills nothing and locks nobody out when the clock is set back', () => {
+    const limiter = new RefusalLimiter(limits);
+    const t = 100_000;
+    for (let i = 0; i < 3; i++) limiter.admit('a', t);
+    // 60 s back: no negative refill, so the wait stays about one token's time, not a minute.
+    expect(limiter.admit('a', t - 60_000)).toEqual({ admitted: false, retryAfterSeconds: 1 });
+    expect(limiter.admit('a', t - 60_000 + 500).admitted).toBe(true);
+  });
+
+  it('counts again what could not be recorded (putBack), merged with what came since', () => {
+    const limiter = new RefusalLimiter(limits);
+    const t = Date.parse('2026-11-27T10:00:00Z');
+    for (let i = 0; i < 5; i++) limiter.admit('a', t + i);
+    const first = limiter.drain(t + 10);
+    limiter.admit('a', t + 20);
+    limiter.putBack(first);
+    expect(limiter.drain(t + 30)).toEqual([
+      { caller: 'a', count: 3, first: '2026-11-27T10:00:00.003Z', last: '2026-11-27T10:00:00.020Z' },
+    ]);
+  });
 });

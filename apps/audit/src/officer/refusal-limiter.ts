@@ -45,7 +45,9 @@ export class RefusalLimiter {
   ): { readonly admitted: true } | { readonly admitted: false; retryAfterSeconds: number } {
     const key = this.buckets.has(caller) || this.buckets.size < this.limits.maxCallers ? caller : OVERFLOW;
     const bucket = this.buckets.get(key) ?? { tokens: this.limits.burst, at: now };
-    bucket.tokens = Math.min(this.limits.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.limits.perSecond);
+    // A clock set back refills nothing (and takes nothing): elapsed time is never negative.
+    const elapsed = Math.max(0, now - bucket.at);
+    bucket.tokens = Math.min(this.limits.burst, bucket.tokens + (elapsed / 1000) * this.limits.perSecond);
     bucket.at = now;
     this.buckets.set(key, bucket);
     if (bucket.tokens >= 1) {
@@ -60,6 +62,22 @@ export class RefusalLimiter {
       this.suppressed.set(key, { count: 1, first: now, last: now });
     }
     return { admitted: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / this.limits.perSecond)) };
+  }
+
+  /** Counts `drain` handed out that could not be recorded: they are counted again, with their times. */
+  putBack(counts: readonly SuppressedRefusals[]): void {
+    for (const c of counts) {
+      const seen = this.suppressed.get(c.caller);
+      const first = Date.parse(c.first);
+      const last = Date.parse(c.last);
+      if (seen) {
+        seen.count += c.count;
+        seen.first = Math.min(seen.first, first);
+        seen.last = Math.max(seen.last, last);
+      } else {
+        this.suppressed.set(c.caller, { count: c.count, first, last });
+      }
+    }
   }
 
   /** The refusals not recorded one by one since the last call, per caller; and forgets full buckets. */
