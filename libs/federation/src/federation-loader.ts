@@ -141,6 +141,8 @@ export class FederationLoader {
       if (now.ino !== before.ino || now.size !== before.size || now.mtimeMs !== before.mtimeMs) soon();
     };
     watchFile(this.options.path, { interval: this.options.pollMs ?? 5000, persistent: false }, this.poll);
+    // A change between load() and now was seen by neither: read once more (the same document changes nothing).
+    soon();
   }
 
   /** Stops watching; waits for a reload under way. */
