@@ -167,6 +167,15 @@ export async function startAuditService(options: AuditServiceOptions): Promise<R
   // still be able to search what is in the ledger; it is the metric kopir_audit_stalled_partitions to alert on.
   let ops: OpsServer | undefined;
   let opsUrl: string | undefined;
+  // Everything started so far, stopped in order: by close(), or when the start fails half-way.
+  const stopAll = async (): Promise<void> => {
+    await consumer?.stop();
+    await ops?.close();
+    trust.close();
+    await app.close();
+    queries.close();
+    ledger.close();
+  };
   if (options.ops) {
     const metrics = new AuditMetrics({
       ledgerEvents: () => ledger.ledger.size,
@@ -183,11 +192,8 @@ export async function startAuditService(options: AuditServiceOptions): Promise<R
       opsUrl = `http://${options.ops.host}:${opsAddress.port}`;
     } catch (error) {
       // Not half started: a service whose probes cannot be reached stops whole, with the reason.
-      await consumer?.stop();
-      trust.close();
-      await app.close();
-      queries.close();
-      ledger.close();
+      ops = undefined;
+      await stopAll();
       throw error;
     }
   }
@@ -202,12 +208,7 @@ export async function startAuditService(options: AuditServiceOptions): Promise<R
     close: async () => {
       if (closed) return;
       closed = true;
-      await consumer?.stop();
-      await ops?.close();
-      trust.close();
-      await app.close();
-      queries.close();
-      ledger.close();
+      await stopAll();
     },
   };
 }
