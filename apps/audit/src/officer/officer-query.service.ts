@@ -130,11 +130,8 @@ export class OfficerQueryService {
     action: () => T,
   ): T {
     const start = performance.now();
-    const refused =
-      caller instanceof KopirError ||
-      caller.kind === 'refused' ||
-      (caller.kind === 'portal' && operation !== 'subject-accesses');
-    if (refused) {
+    const refusal = refusalOf(caller, operation);
+    if (refusal !== undefined) {
       const admitted = this.refusals.admit(labelOf(caller));
       if (!admitted.admitted) {
         // Counted, not recorded one by one: recordSuppressed puts the count on the record. The detail keeps the reason
@@ -142,7 +139,7 @@ export class OfficerQueryService {
         throw Object.assign(
           new KopirError(
             'rate_limited',
-            `Too many refused calls from this certificate; retry later. ${refusalOf(caller, operation)}`,
+            `Too many refused calls from this certificate; retry later. ${refusal.message}`,
           ),
           { retryAfterSeconds: admitted.retryAfterSeconds },
         );
@@ -151,12 +148,7 @@ export class OfficerQueryService {
     let status = 200;
     let error: KopirError | undefined;
     try {
-      if (caller instanceof KopirError) throw caller;
-      if (caller.kind === 'refused') throw caller.error;
-      // Citizen portals see one thing only: the accesses to a subject's data.
-      if (caller.kind === 'portal' && operation !== 'subject-accesses') {
-        throw new KopirError('access_denied', 'A citizen portal may only read the accesses to a subject');
-      }
+      if (refusal !== undefined) throw refusal;
       return action();
     } catch (thrown) {
       error = thrown instanceof AuditLogError ? fromAuditLogError(thrown) : toKopirError(thrown);
@@ -401,11 +393,16 @@ interface OfficerRecord {
   readonly latencyMs: number;
 }
 
-/** Why a refused caller is refused, in the words its refusal would have had. */
-function refusalOf(caller: Caller | KopirError, operation: OfficerOperation): string {
-  if (caller instanceof KopirError) return caller.message;
-  if (caller.kind === 'refused') return caller.error.message;
-  return caller.kind === 'portal' && operation !== 'subject-accesses'
-    ? 'A citizen portal may only read the accesses to a subject'
-    : '';
+/**
+ * The refusal a caller gets for an operation, before anything runs: no certificate identified anyone, the certificate
+ * is not an officer's, or a citizen portal asks for more than the accesses to a subject. Undefined: it may run.
+ */
+function refusalOf(caller: Caller | KopirError, operation: OfficerOperation): KopirError | undefined {
+  if (caller instanceof KopirError) return caller;
+  if (caller.kind === 'refused') return caller.error;
+  // Citizen portals see one thing only: the accesses to a subject's data.
+  if (caller.kind === 'portal' && operation !== 'subject-accesses') {
+    return new KopirError('access_denied', 'A citizen portal may only read the accesses to a subject');
+  }
+  return undefined;
 }
