@@ -6,6 +6,7 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
@@ -14,6 +15,7 @@ import { signJson } from '@kopir/envelope';
 import { startBroker, type RunningBroker } from '@kopir/kafka-broker';
 import { startAuditService, type RunningAuditService } from '../../apps/audit/src/start-audit';
 import { auditPki, auditServiceOptions, gatewayKeyOf, quiet, sampleEvent, signedBatch } from './audit-fixture';
+import { freePort } from '../bench/free-port';
 
 async function until(check: () => Promise<boolean>, what: string, ms = 20_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -132,6 +134,34 @@ describe('audit service: the operations port', () => {
       expect(((await ready.json()) as { checks: Record<string, string> }).checks.ledger).toMatch(/not open/);
     } finally {
       await own.close().catch(() => undefined); // its last checkpoint cannot be written: the database is closed
+    }
+  });
+
+  it('does not stay half started when its ops port cannot be opened: the officer API closes too', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const busy = (taken.address() as { port: number }).port;
+    const officerPort = await freePort();
+    try {
+      await expect(
+        startAuditService(
+          auditServiceOptions(join(dir, 'third'), await auditPki(join(dir, 'third-pki')), {
+            port: officerPort,
+            ops: { host: '127.0.0.1', port: busy },
+          }),
+        ),
+      ).rejects.toThrow(/EADDRINUSE/);
+      const open = await new Promise<boolean>((resolve) => {
+        const socket = connect(officerPort, '127.0.0.1');
+        socket.once('connect', () => {
+          socket.destroy();
+          resolve(true);
+        });
+        socket.once('error', () => resolve(false));
+      });
+      expect(open).toBe(false);
+    } finally {
+      taken.close();
     }
   });
 });
