@@ -6,7 +6,7 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
@@ -15,7 +15,7 @@ import { signJson } from '@kopir/envelope';
 import { startBroker, type RunningBroker } from '@kopir/kafka-broker';
 import { startAuditService, type RunningAuditService } from '../../apps/audit/src/start-audit';
 import { auditPki, auditServiceOptions, gatewayKeyOf, quiet, sampleEvent, signedBatch } from './audit-fixture';
-import { freePort } from '../bench/free-port';
+import { freePort, isListening } from '../bench/free-port';
 
 async function until(check: () => Promise<boolean>, what: string, ms = 20_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -151,15 +151,7 @@ describe('audit service: the operations port', () => {
           }),
         ),
       ).rejects.toThrow(/EADDRINUSE/);
-      const open = await new Promise<boolean>((resolve) => {
-        const socket = connect(officerPort, '127.0.0.1');
-        socket.once('connect', () => {
-          socket.destroy();
-          resolve(true);
-        });
-        socket.once('error', () => resolve(false));
-      });
-      expect(open).toBe(false);
+      expect(await isListening(officerPort)).toBe(false);
     } finally {
       taken.close();
     }
